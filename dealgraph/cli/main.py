@@ -1,0 +1,108 @@
+"""The ``dealgraph`` command group and the options and output helpers its commands share.
+
+Each command module (``core``, ``query``, ``map``, ``export``) parses options,
+calls one library function and formats its result; errors from the library
+become one-line messages here.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import click
+
+from .. import __version__
+from ..errors import DealgraphError, LoadError
+from ..graph.backends import BACKENDS, Neo4jSettings, open_store
+
+
+# -- shared options -------------------------------------------------------------
+
+def store_options(func):
+    """``--store``, ``--backend`` and the Neo4j connection flags, on every command.
+
+    The password is read from NEO4J_PASSWORD (or asked for with
+    ``--neo4j-password-prompt``), never taken as a command-line value.
+    """
+    @click.option("--store", "store_path", envvar="DEALGRAPH_STORE", metavar="PATH",
+                  help="Embedded store file [env DEALGRAPH_STORE; default dealgraph.db].")
+    @click.option("--backend", type=click.Choice(BACKENDS), envvar="DEALGRAPH_BACKEND",
+                  help="Store to use [env DEALGRAPH_BACKEND; default embedded].")
+    @click.option("--neo4j-uri", envvar="NEO4J_URI", metavar="URI",
+                  help="bolt://, neo4j:// or neo4j+s:// URI [env NEO4J_URI].")
+    @click.option("--neo4j-user", envvar="NEO4J_USER", metavar="USER",
+                  help="Neo4j user [env NEO4J_USER; default neo4j].")
+    @click.option("--neo4j-database", envvar="NEO4J_DATABASE", metavar="NAME",
+                  help="Neo4j database [env NEO4J_DATABASE].")
+    @click.option("--neo4j-password-prompt", is_flag=True,
+                  help="Ask for the Neo4j password instead of reading NEO4J_PASSWORD.")
+    @functools.wraps(func)
+    def wrapper(*args, store_path, backend, neo4j_uri, neo4j_user, neo4j_database,
+                neo4j_password_prompt, **kwargs):
+        password = None
+        if neo4j_password_prompt:
+            password = click.prompt("Neo4j password", hide_input=True)
+        settings = Neo4jSettings(neo4j_uri, neo4j_user, password, neo4j_database)
+
+        def opener(default_path=None):
+            return open_store(backend, store_path or default_path, settings)
+        return func(*args, opener=opener, **kwargs)
+    return wrapper
+
+
+def format_option(*choices: str, default: str = "table"):
+    return click.option("--format", "fmt", type=click.Choice(choices), default=default,
+                        show_default=True, help="Output format.")
+
+
+class DealgraphGroup(click.Group):
+    """Turns library errors into messages and exit codes instead of tracebacks."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except LoadError as exc:
+            for problem in exc.problems:
+                click.echo(f"error: {problem}", err=True)
+            n = len(exc.problems)
+            click.echo(f"{n} problem{'s' if n != 1 else ''}; nothing was loaded.", err=True)
+            ctx.exit(1)
+        except DealgraphError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted; the store is as it was before this command.", err=True)
+            ctx.exit(130)
+
+
+# -- commands -------------------------------------------------------------------
+
+@click.group(cls=DealgraphGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dealgraph")
+def cli():
+    """Graph database and relationship explorer for partnership networks of firms,
+    governments and deals.
+
+    Example: dealgraph demo --out demo/
+    """
+
+
+
+def print_mapping(result: dict, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=2, sort_keys=False))
+        return
+    width = max((len(k) for k in flat(result)), default=0)
+    for key, value in flat(result).items():
+        click.echo(f"{key:<{width}}  {value}")
+
+
+def flat(result: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, value in result.items():
+        if isinstance(value, dict):
+            out.update(flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out

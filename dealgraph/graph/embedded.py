@@ -1,0 +1,331 @@
+"""The embedded store: SQLite on disk, the graph materialised as a NetworkX MultiDiGraph.
+
+Why this shape (see docs/storage.md): SQLite gives atomic, durable writes
+without a server — a load is one transaction, so a crash or Ctrl-C leaves the
+previous state, and in WAL mode readers see either the old or the new graph,
+never half a load. NetworkX gives the graph algorithms the saved queries need.
+The graph is built from SQLite when first needed and cached in a snapshot
+table keyed by a generation number, so opening a big store is one read.
+
+>>> store = EmbeddedStore(":memory:")
+>>> store.stats()["Deal"]
+0
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import pickle
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Iterable
+
+import networkx as nx
+
+from ..errors import StoreUnavailable
+from .model import MODEL
+from .records import ApplySummary, Batch, Node, Rel, Subgraph
+from .store import Store
+
+__all__ = ["EmbeddedStore", "SCHEMA_VERSION"]
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS nodes (
+    id TEXT PRIMARY KEY, label TEXT NOT NULL, props TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rels (
+    src TEXT NOT NULL, type TEXT NOT NULL, dst TEXT NOT NULL, role TEXT NOT NULL DEFAULT '',
+    props TEXT NOT NULL DEFAULT '{}', PRIMARY KEY (src, type, dst, role)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS rels_by_dst ON rels (dst, type);
+CREATE INDEX IF NOT EXISTS nodes_by_label ON nodes (label);
+CREATE TABLE IF NOT EXISTS names (
+    key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (key, id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS names_by_id ON names (id);
+CREATE TABLE IF NOT EXISTS snapshot (generation INTEGER PRIMARY KEY, graph BLOB NOT NULL);
+"""
+
+
+def _dumps(props: dict) -> str:
+    return json.dumps(props, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+class EmbeddedStore(Store):
+    """A graph store in one SQLite file; ``path`` may be ``:memory:`` for tests."""
+
+    backend = "embedded"
+
+    def __init__(self, path: str | os.PathLike = "dealgraph.db"):
+        self.path = str(path)
+        if self.path != ":memory:":
+            parent = Path(self.path).expanduser().resolve().parent
+            if not parent.is_dir():
+                raise StoreUnavailable(f"{self.path}: directory {parent} does not exist")
+        try:
+            self.db = sqlite3.connect(self.path, timeout=120, isolation_level=None,
+                                      check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self._ensure_schema()
+        except sqlite3.DatabaseError as exc:
+            raise StoreUnavailable(f"{self.path}: not a dealgraph store ({exc})") from None
+        self._graph: nx.MultiDiGraph | None = None
+        self._generation = -1
+        self._lock = threading.Lock()
+
+    # -- schema and generations ------------------------------------------------
+    def _ensure_schema(self) -> None:
+        row = None
+        try:
+            row = self.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        except sqlite3.OperationalError:
+            pass
+        if row is None:
+            self.db.executescript(
+                "BEGIN IMMEDIATE;" + _SCHEMA
+                + f"INSERT OR IGNORE INTO meta VALUES ('schema', '{SCHEMA_VERSION}');"
+                + "INSERT OR IGNORE INTO meta VALUES ('generation', '0'); COMMIT;")
+        elif int(row[0]) != SCHEMA_VERSION:
+            raise StoreUnavailable(f"{self.path}: store schema {row[0]} is not supported "
+                                   f"(this dealgraph reads schema {SCHEMA_VERSION})")
+
+    def _current_generation(self, cur) -> int:
+        return int(cur.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
+
+    # -- writes ----------------------------------------------------------------
+    def apply(self, batch: Batch) -> ApplySummary:
+        summary = ApplySummary()
+        owned = {k.label: [f.rel for f in k.rel_fields] for k in MODEL.kinds.values() if k.label}
+        all_owned = sorted({t for ts in owned.values() for t in ts})
+        cur = self.db.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            before: set[tuple] = set()
+            for node in batch.nodes:
+                props = _dumps(node.props)
+                old = cur.execute("SELECT label, props FROM nodes WHERE id=?",
+                                  (node.id,)).fetchone()
+                if old is None:
+                    summary.created += 1
+                elif old == (node.label, props):
+                    summary.unchanged += 1
+                else:
+                    summary.updated += 1
+                if old != (node.label, props):
+                    cur.execute("INSERT OR REPLACE INTO nodes VALUES (?,?,?)",
+                                (node.id, node.label, props))
+                    cur.execute("DELETE FROM names WHERE id=?", (node.id,))
+                    cur.executemany("INSERT OR IGNORE INTO names VALUES (?,?)",
+                                    [(k, node.id) for k in _name_keys(node)])
+                types = all_owned if old is not None and old[0] != node.label \
+                    else owned.get(node.label, [])
+                for t in types:
+                    before.update(cur.execute(
+                        "SELECT src, type, dst, role, props FROM rels WHERE src=? AND type=?",
+                        (node.id, t)).fetchall())
+                    cur.execute("DELETE FROM rels WHERE src=? AND type=?", (node.id, t))
+            for deal in sorted(batch.party_deals):
+                before.update(cur.execute(
+                    "SELECT src, type, dst, role, props FROM rels WHERE dst=? AND type='PARTY_TO'",
+                    (deal,)).fetchall())
+                cur.execute("DELETE FROM rels WHERE dst=? AND type='PARTY_TO'", (deal,))
+            after = {(r.src, r.type, r.dst, r.props.get("role", ""), _dumps(r.props))
+                     for r in batch.rels}
+            cur.executemany("INSERT OR REPLACE INTO rels VALUES (?,?,?,?,?)", sorted(after))
+            summary.rels_added = len(after - before)
+            summary.rels_removed = len(before - after)
+            if summary.created or summary.updated or summary.rels_added or summary.rels_removed:
+                cur.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
+                            "WHERE key='generation'")
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        return summary
+
+    def clear(self) -> None:
+        cur = self.db.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            cur.execute("DELETE FROM nodes")
+            cur.execute("DELETE FROM rels")
+            cur.execute("DELETE FROM names")
+            cur.execute("DELETE FROM snapshot")
+            cur.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
+                        "WHERE key='generation'")
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+
+    # -- the materialised graph --------------------------------------------------
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        """The whole store as a MultiDiGraph: node attribute ``label`` plus properties;
+        edge key and attribute ``type`` plus properties. Rebuilt when the store changed."""
+        with self._lock:
+            cur = self.db.cursor()
+            cur.execute("BEGIN")
+            try:
+                gen = self._current_generation(cur)
+                if self._graph is None or gen != self._generation:
+                    self._graph = self._load_graph(cur, gen)
+                    self._generation = gen
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            return self._graph
+
+    def _load_graph(self, cur, gen: int) -> nx.MultiDiGraph:
+        row = cur.execute("SELECT graph FROM snapshot WHERE generation=?", (gen,)).fetchone()
+        if row is not None:
+            gc.disable()  # unpickling millions of small dicts is 4x faster without GC passes
+            try:
+                return pickle.loads(row[0])
+            finally:
+                gc.enable()
+        g = nx.MultiDiGraph()
+        loads = json.loads
+        g.add_nodes_from((nid, {"label": label, **loads(props)})
+                         for nid, label, props in cur.execute("SELECT id, label, props FROM nodes"))
+        g.add_edges_from((src, dst, f"{typ}:{role}" if role else typ, {"type": typ, **loads(props)})
+                         for src, typ, dst, role, props in cur.execute(
+                             "SELECT src, type, dst, role, props FROM rels"))
+        self._save_snapshot(g, gen)
+        return g
+
+    def _save_snapshot(self, g: nx.MultiDiGraph, gen: int) -> None:
+        """Cache the built graph for the next open; skipped if another writer got there first."""
+        if self.path == ":memory:":
+            return
+        blob = pickle.dumps(g, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            writer = sqlite3.connect(self.path, timeout=0.5, isolation_level=None)
+            try:
+                writer.execute("BEGIN IMMEDIATE")
+                if self._current_generation(writer) == gen:
+                    writer.execute("DELETE FROM snapshot")
+                    writer.execute("INSERT INTO snapshot VALUES (?, ?)", (gen, blob))
+                writer.execute("COMMIT")
+            finally:
+                writer.close()
+        except sqlite3.OperationalError:
+            pass  # busy or read-only: the snapshot is only a cache
+
+    # -- lookups ---------------------------------------------------------------
+    def _in_chunks(self, sql: str, ids: Iterable[str]) -> list[tuple]:
+        ids = list(dict.fromkeys(ids))
+        out: list[tuple] = []
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.extend(self.db.execute(sql.format(marks=marks), chunk).fetchall())
+        return out
+
+    def labels_of(self, ids: Iterable[str]) -> dict[str, str]:
+        return dict(self._in_chunks("SELECT id, label FROM nodes WHERE id IN ({marks})", ids))
+
+    def deals_with_parties(self, ids: Iterable[str]) -> set[str]:
+        return {r[0] for r in self._in_chunks(
+            "SELECT DISTINCT dst FROM rels WHERE type='PARTY_TO' AND dst IN ({marks})", ids)}
+
+    # -- reads -----------------------------------------------------------------
+    def stats(self) -> dict:
+        out = {label: 0 for label in (MODEL.kinds[k].label for k in MODEL.node_kinds)}
+        cur = self.db.cursor()
+        cur.execute("BEGIN")
+        try:
+            for label, n in cur.execute("SELECT label, COUNT(*) FROM nodes GROUP BY label"):
+                out[label] = n
+            rels = {t: 0 for t in sorted(MODEL.relationships)}
+            for typ, n in cur.execute("SELECT type, COUNT(*) FROM rels GROUP BY type"):
+                rels[typ] = n
+        finally:
+            cur.execute("COMMIT")
+        out["parties"] = rels.get("PARTY_TO", 0)
+        out["relationships"] = rels
+        return out
+
+    def entity_index(self) -> list[Node]:
+        placeholders = ",".join("?" * len(_ENTITY_LABELS))
+        return [Node(nid, label, json.loads(props)) for nid, label, props in self.db.execute(
+            f"SELECT id, label, props FROM nodes WHERE label IN ({placeholders}) ORDER BY id",
+            _ENTITY_LABELS)]
+
+    def find_entities(self, text: str) -> list[Node]:
+        key = text.strip().casefold()
+        rows = self.db.execute(
+            "SELECT n.id, n.label, n.props FROM names k JOIN nodes n ON n.id = k.id "
+            "WHERE k.key = ? ORDER BY n.id", (key,)).fetchall()
+        return [Node(nid, label, json.loads(props)) for nid, label, props in rows]
+
+    def deal_parties(self, entity_ids: Iterable[str]) -> list[Rel]:
+        deals = sorted({r[0] for r in self._in_chunks(
+            "SELECT dst FROM rels WHERE type='PARTY_TO' AND src IN ({marks})", entity_ids)})
+        rows = self._in_chunks("SELECT src, dst, props FROM rels "
+                               "WHERE type='PARTY_TO' AND dst IN ({marks})", deals)
+        return sorted((Rel(src, "PARTY_TO", dst, json.loads(props)) for src, dst, props in rows),
+                      key=lambda r: (r.dst, r.src, r.props.get("role", "")))
+
+    def subgraph(self, ids: Iterable[str] | None = None) -> Subgraph:
+        if ids is None:
+            g = self.graph
+            sub = Subgraph({nid: _node(g, nid) for nid in sorted(g.nodes)})
+            sub.rels = sorted((_rel(u, v, d) for u, v, d in g.edges(data=True)),
+                              key=lambda r: r.key)
+            return sub
+        cur = self.db.cursor()
+        cur.execute("BEGIN")
+        try:
+            wanted = set(ids)
+            wanted |= {r[0] for r in self._in_chunks(
+                "SELECT dst FROM rels WHERE type='CITES' AND src IN ({marks})", wanted)}
+            nodes = self._in_chunks("SELECT id, label, props FROM nodes WHERE id IN ({marks})",
+                                    wanted)
+            present = {n[0] for n in nodes}
+            rels = self._in_chunks("SELECT src, type, dst, props FROM rels WHERE src IN ({marks})",
+                                   present)
+        finally:
+            cur.execute("COMMIT")
+        sub = Subgraph({nid: Node(nid, label, json.loads(props))
+                        for nid, label, props in sorted(nodes)})
+        sub.rels = sorted((Rel(src, typ, dst, json.loads(props))
+                           for src, typ, dst, props in rels if dst in present),
+                          key=lambda r: r.key)
+        return sub
+
+    def run_query(self, query, params: dict) -> list[dict]:
+        return query.run_embedded(self, params)
+
+    def close(self) -> None:
+        try:
+            self.db.close()
+        except sqlite3.Error:
+            pass
+
+
+_ENTITY_LABELS = tuple(MODEL.kinds[k].label for k in MODEL.entity_kinds)
+
+
+def _name_keys(node: Node) -> set[str]:
+    """Casefolded id, name and aliases of an entity: what users may type to find it."""
+    if node.label not in _ENTITY_LABELS:
+        return set()
+    keys = {node.id, node.props.get("name", "")} | set(node.props.get("aliases", []))
+    return {k.casefold() for k in keys if k}
+
+
+def _node(g: nx.MultiDiGraph, nid: str) -> Node:
+    data = dict(g.nodes[nid])
+    label = data.pop("label")
+    return Node(nid, label, data)
+
+
+def _rel(src: str, dst: str, data: dict) -> Rel:
+    props = dict(data)
+    typ = props.pop("type")
+    return Rel(src, typ, dst, props)

@@ -1,0 +1,198 @@
+"""The type model, read from ``model.yaml`` and validated once.
+
+Every other module asks this one which record kinds, fields, enumerations,
+labels and relationship types exist, so that adding a field or an enum value
+is a change to ``model.yaml`` alone.
+
+>>> from dealgraph.graph.model import MODEL
+>>> MODEL.kinds["Firm"].fields["ownership"].enum
+'ownership'
+>>> "rejected" in MODEL.enums["status"].values
+True
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+
+import yaml
+
+__all__ = ["MODEL", "Model", "Kind", "Field", "Enum", "InvalidModel", "load_model"]
+
+FIELD_TYPES = {"id", "text", "list", "country", "currency", "date", "number",
+               "percent", "url", "enum", "ref", "refs"}
+ENTITY_LABEL = "Entity"
+
+
+class InvalidModel(Exception):
+    """The model file contradicts itself (unknown type, enum or kind)."""
+
+
+@dataclass(frozen=True)
+class Enum:
+    name: str
+    values: tuple[str, ...]
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    required: bool = False
+    doc: str = ""
+    example: str = ""
+    enum: str | None = None
+    ref: tuple[str, ...] = ()
+    rel: str | None = None
+
+    @property
+    def multi(self) -> bool:
+        return self.type in ("list", "refs")
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    file: str
+    doc: str
+    fields: dict[str, Field]
+    label: str | None = None
+    entity: bool = False
+    rel: str | None = None
+
+    @property
+    def is_node(self) -> bool:
+        return self.label is not None
+
+    @property
+    def required(self) -> list[str]:
+        return [f.name for f in self.fields.values() if f.required]
+
+    @property
+    def rel_fields(self) -> list[Field]:
+        """Fields that become relationships instead of properties."""
+        return [f for f in self.fields.values() if f.rel]
+
+    @property
+    def prop_fields(self) -> list[Field]:
+        """Fields stored as node properties (everything but id and relationship fields)."""
+        return [f for f in self.fields.values() if not f.rel and f.name != "id"]
+
+
+@dataclass(frozen=True)
+class Model:
+    separator: str
+    enums: dict[str, Enum]
+    kinds: dict[str, Kind]
+    relationships: dict[str, dict]
+    style: dict = field(default_factory=dict)
+
+    @cached_property
+    def entity_kinds(self) -> list[str]:
+        return [k.name for k in self.kinds.values() if k.entity]
+
+    @cached_property
+    def node_kinds(self) -> list[str]:
+        return [k.name for k in self.kinds.values() if k.is_node]
+
+    @cached_property
+    def labels(self) -> set[str]:
+        """Every label a node may carry: the kinds' labels and ``Entity``."""
+        return {k.label for k in self.kinds.values() if k.label} | {ENTITY_LABEL}
+
+    @cached_property
+    def by_file(self) -> dict[str, Kind]:
+        return {k.file: k for k in self.kinds.values()}
+
+    def kind_of_label(self, label: str) -> Kind:
+        for k in self.kinds.values():
+            if k.label == label:
+                return k
+        raise KeyError(label)
+
+    def rel_type(self, name: str) -> str:
+        """Return ``name`` if it is a relationship type of the model, else raise.
+
+        Stores call this before putting a type into Cypher text, so that
+        only the model's own names ever reach a query string.
+        """
+        if name not in self.relationships:
+            raise InvalidModel(f"unknown relationship type {name!r}")
+        return name
+
+    def label(self, name: str) -> str:
+        """Return ``name`` if it is a label of the model, else raise."""
+        if name not in self.labels:
+            raise InvalidModel(f"unknown label {name!r}")
+        return name
+
+
+_ID_CHARS = re.compile(r"^[A-Za-z_]\w*$")
+
+
+def _build(raw: dict) -> Model:
+    enums = {}
+    for name, e in (raw.get("enums") or {}).items():
+        values = tuple(e.get("values") or ())
+        if not values:
+            raise InvalidModel(f"enum {name} has no values")
+        enums[name] = Enum(name, values, e.get("doc", ""))
+    rels = dict(raw.get("relationships") or {})
+    kinds: dict[str, Kind] = {}
+    raw_kinds = raw.get("kinds") or {}
+    for kname, k in raw_kinds.items():
+        fields = {}
+        for fname, f in (k.get("fields") or {}).items():
+            ftype = f.get("type")
+            if ftype not in FIELD_TYPES:
+                raise InvalidModel(f"{kname}.{fname}: unknown type {ftype!r}")
+            if not _ID_CHARS.match(fname):
+                raise InvalidModel(f"{kname}.{fname}: field names must be identifiers")
+            if ftype == "enum" and f.get("enum") not in enums:
+                raise InvalidModel(f"{kname}.{fname}: unknown enum {f.get('enum')!r}")
+            refs = tuple(f.get("ref") or ())
+            if ftype in ("ref", "refs"):
+                missing = [r for r in refs if r not in raw_kinds]
+                if not refs or missing:
+                    raise InvalidModel(f"{kname}.{fname}: bad ref {refs!r}")
+            rel = f.get("rel")
+            if rel and rel not in rels:
+                raise InvalidModel(f"{kname}.{fname}: unknown relationship {rel!r}")
+            fields[fname] = Field(fname, ftype, bool(f.get("required")), f.get("doc", ""),
+                                  str(f.get("example", "")), f.get("enum"), refs, rel)
+        krel = k.get("rel")
+        if krel and krel not in rels:
+            raise InvalidModel(f"{kname}: unknown relationship {krel!r}")
+        if k.get("label") and "id" not in fields:
+            raise InvalidModel(f"{kname}: node kinds need an id field")
+        kinds[kname] = Kind(kname, k["file"], k.get("doc", ""), fields,
+                            k.get("label"), bool(k.get("entity")), krel)
+    for rname, r in rels.items():
+        for end in ("from", "to"):
+            for kname in r.get(end, ()):
+                if kname not in kinds:
+                    raise InvalidModel(f"relationship {rname}: unknown kind {kname!r}")
+    return Model(raw.get("separator", "|"), enums, kinds, rels, raw.get("style") or {})
+
+
+def load_model(text: str | None = None) -> Model:
+    """Parse and validate a model; the bundled ``model.yaml`` when ``text`` is None."""
+    if text is None:
+        text = resources.files("dealgraph.graph").joinpath("model.yaml").read_text("utf-8")
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InvalidModel(f"model is not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise InvalidModel("model must be a mapping")
+    try:
+        return _build(raw)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise InvalidModel(f"model is malformed: {exc!r}") from None
+
+
+MODEL = load_model()

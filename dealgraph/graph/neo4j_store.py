@@ -1,0 +1,352 @@
+"""The Neo4j store: the same typed graph in a Neo4j server, cluster or Aura.
+
+Nodes carry their kind's label (Firm, Government, Person, Deal, Source) and
+entities also ``Entity``; each key label has a uniqueness constraint on ``id``,
+created on first use. Writes are batched ``UNWIND $rows ...`` statements in one
+explicit write transaction, so a load is atomic here too. Only values travel as
+parameters; labels and relationship types in query text come from the model
+(``MODEL.label`` / ``MODEL.rel_type`` refuse anything else). Reads use read
+routing, so the same code works against a cluster.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import neo4j
+from neo4j import GraphDatabase, RoutingControl
+from neo4j.exceptions import AuthError, ClientError, ConfigurationError, DriverError, \
+    Neo4jError, ServiceUnavailable, SessionExpired, TransientError
+
+from ..errors import DealgraphError, StoreUnavailable
+from .backends import Neo4jSettings
+from .model import ENTITY_LABEL, MODEL
+from .records import ApplySummary, Batch, Node, Rel, Subgraph
+from .store import Store
+
+__all__ = ["Neo4jStore"]
+
+CHUNK = 10_000
+ENTITY_LABELS = tuple(MODEL.kinds[k].label for k in MODEL.entity_kinds)
+KEY_LABELS = (ENTITY_LABEL, "Deal", "Source")
+
+
+def key_label(label: str) -> str:
+    """The label whose uniqueness constraint finds a node of kind ``label``."""
+    return ENTITY_LABEL if label in ENTITY_LABELS else MODEL.label(label)
+
+
+def _kind_label(labels: Iterable[str]) -> str:
+    for label in labels:
+        if label != ENTITY_LABEL and label in MODEL.labels:
+            return label
+    raise DealgraphError(f"node with labels {sorted(labels)} is not a dealgraph node")
+
+
+def _node(n) -> Node:
+    props = dict(n)
+    nid = props.pop("id")
+    return Node(nid, _kind_label(n.labels), props)
+
+
+def _chunks(rows: list, size: int = CHUNK):
+    for i in range(0, len(rows), size):
+        yield rows[i:i + size]
+
+
+class Neo4jStore(Store):
+    """A store in Neo4j, reached with the official driver."""
+
+    backend = "neo4j"
+
+    def __init__(self, settings: Neo4jSettings):
+        self.settings = settings
+        self.uri = settings.uri
+        self.database = settings.database
+        if settings.password is None:
+            raise StoreUnavailable(
+                f"no password for Neo4j at {self.uri}: set NEO4J_PASSWORD "
+                "(or pass --neo4j-password-prompt)")
+        try:
+            self.driver = GraphDatabase.driver(settings.uri, auth=(settings.user, settings.password))
+            self.driver.verify_connectivity()
+        except AuthError:
+            raise StoreUnavailable(
+                f"Neo4j at {self.uri} refused the credentials of user {settings.user!r}; "
+                "check NEO4J_USER and NEO4J_PASSWORD (the password is not shown)") from None
+        except (ServiceUnavailable, SessionExpired, OSError) as exc:
+            raise StoreUnavailable(
+                f"cannot reach Neo4j at {self.uri} ({_reason(exc)}); start a server "
+                "(docker compose up -d, or eval \"$(scripts/neo4j-local start)\") "
+                "or point NEO4J_URI at one") from None
+        except (ConfigurationError, ValueError) as exc:
+            raise StoreUnavailable(f"bad Neo4j URI {self.uri!r}: {exc} "
+                                   "(use bolt://, neo4j:// or neo4j+s://)") from None
+        except Neo4jError as exc:
+            raise StoreUnavailable(f"Neo4j at {self.uri} refused the connection: "
+                                   f"{exc.message}") from None
+        self._ensure_schema()
+
+    # -- plumbing --------------------------------------------------------------
+    def _session(self, write: bool = False):
+        mode = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
+        return self.driver.session(database=self.database, default_access_mode=mode)
+
+    def read(self, cypher: str, params: dict | None = None) -> list[dict]:
+        """Run read-only Cypher with read routing and return the records as dicts."""
+        try:
+            records, _, _ = self.driver.execute_query(
+                cypher, params or {}, database_=self.database, routing_=RoutingControl.READ)
+        except (ServiceUnavailable, SessionExpired) as exc:
+            raise StoreUnavailable(f"lost Neo4j at {self.uri} ({_reason(exc)})") from None
+        return [r.data() for r in records]
+
+    def _read_records(self, cypher: str, params: dict | None = None):
+        try:
+            records, _, _ = self.driver.execute_query(
+                cypher, params or {}, database_=self.database, routing_=RoutingControl.READ)
+        except (ServiceUnavailable, SessionExpired) as exc:
+            raise StoreUnavailable(f"lost Neo4j at {self.uri} ({_reason(exc)})") from None
+        return records
+
+    def _ensure_schema(self) -> None:
+        statements = [
+            f"CREATE CONSTRAINT dealgraph_{label.lower()}_id IF NOT EXISTS "
+            f"FOR (n:{MODEL.label(label)}) REQUIRE n.id IS UNIQUE" for label in KEY_LABELS]
+        statements.append(f"CREATE INDEX dealgraph_entity_name IF NOT EXISTS "
+                          f"FOR (n:{ENTITY_LABEL}) ON (n.name)")
+        try:
+            with self._session(write=True) as session:
+                for stmt in statements:
+                    session.run(stmt).consume()
+        except ClientError as exc:
+            raise StoreUnavailable(f"cannot set up the dealgraph schema in Neo4j at "
+                                   f"{self.uri}: {exc.message}") from None
+        except (ServiceUnavailable, SessionExpired) as exc:
+            raise StoreUnavailable(f"lost Neo4j at {self.uri} ({_reason(exc)})") from None
+
+    # -- writes ----------------------------------------------------------------
+    def apply(self, batch: Batch) -> ApplySummary:
+        try:
+            with self._session(write=True) as session:
+                return session.execute_write(self._apply_tx, batch)
+        except (ServiceUnavailable, SessionExpired, TransientError) as exc:
+            raise StoreUnavailable(
+                f"lost Neo4j at {self.uri} during the write ({_reason(exc)}); the transaction "
+                "was not committed, so nothing of this load is in the store: run it again") from None
+
+    def _apply_tx(self, tx, batch: Batch) -> ApplySummary:
+        summary = ApplySummary()
+        labels = {n.id: n.label for n in batch.nodes}
+        # 1. compare with what is stored, and write only changed nodes
+        existing: dict[str, tuple[str, dict]] = {}
+        by_key: dict[str, list[str]] = {}
+        for n in batch.nodes:
+            by_key.setdefault(key_label(n.label), []).append(n.id)
+        for klabel, ids in by_key.items():
+            for chunk in _chunks(ids):
+                for rec in tx.run(f"MATCH (n:{MODEL.label(klabel)}) WHERE n.id IN $ids RETURN n",
+                                  ids=chunk):
+                    node = _node(rec["n"])
+                    existing[node.id] = (node.label, node.props)
+        changed: dict[str, list[dict]] = {}
+        for n in batch.nodes:
+            old = existing.get(n.id)
+            if old is None:
+                summary.created += 1
+            elif old == (n.label, n.props):
+                summary.unchanged += 1
+                continue
+            else:
+                summary.updated += 1
+            changed.setdefault(n.label, []).append({"id": n.id, "props": {"id": n.id, **n.props}})
+        for label, rows in changed.items():
+            klabel = key_label(label)
+            others = [lab for lab in ENTITY_LABELS if lab != label] if klabel == ENTITY_LABEL else []
+            remove = f" REMOVE n:{':'.join(MODEL.label(o) for o in others)}" if others else ""
+            extra = f" SET n:{MODEL.label(label)}" if klabel != label else ""
+            cypher = (f"UNWIND $rows AS row MERGE (n:{MODEL.label(klabel)} {{id: row.id}}) "
+                      f"SET n = row.props{remove}{extra}")
+            for chunk in _chunks(rows):
+                tx.run(cypher, rows=chunk).consume()
+
+        # 2. replace owned relationships: read the old ones, delete the gone, create the new
+        before: set[tuple] = set()
+        owned = {k.label: sorted({f.rel for f in k.rel_fields}) for k in MODEL.kinds.values()
+                 if k.label}
+        for label in {n.label for n in batch.nodes}:
+            types = owned.get(label) or []
+            if not types:
+                continue
+            ids = [n.id for n in batch.nodes if n.label == label]
+            kl = MODEL.label(key_label(label))
+            rtypes = "|".join(MODEL.rel_type(t) for t in types)
+            for chunk in _chunks(ids):
+                for rec in tx.run(f"MATCH (a:{kl})-[r:{rtypes}]->(b) WHERE a.id IN $ids "
+                                  "RETURN a.id AS src, type(r) AS type, b.id AS dst, "
+                                  "properties(r) AS props", ids=chunk):
+                    before.add(_relkey(rec["src"], rec["type"], rec["dst"], rec["props"]))
+            # an entity that changed kind loses the relationships of its old kind
+            if kl == ENTITY_LABEL:
+                moved = [i for i in ids if i in existing and existing[i][0] != label]
+                if moved:
+                    all_types = "|".join(sorted({t for ts in owned.values() for t in ts}))
+                    for rec in tx.run(f"MATCH (a:{kl})-[r:{all_types}]->(b) WHERE a.id IN $ids "
+                                      "RETURN a.id AS src, type(r) AS type, b.id AS dst, "
+                                      "properties(r) AS props", ids=moved):
+                        before.add(_relkey(rec["src"], rec["type"], rec["dst"], rec["props"]))
+        party = MODEL.rel_type(MODEL.kinds["Party"].rel)
+        deals = sorted(batch.party_deals)
+        for chunk in _chunks(deals):
+            for rec in tx.run(f"MATCH (a:{ENTITY_LABEL})-[r:{party}]->(d:Deal) WHERE d.id IN $ids "
+                              "RETURN a.id AS src, d.id AS dst, properties(r) AS props", ids=chunk):
+                before.add(_relkey(rec["src"], party, rec["dst"], rec["props"]))
+        after = {_relkey(r.src, r.type, r.dst, r.props) for r in batch.rels}
+        gone = before - after
+        new = after - before
+        summary.rels_removed, summary.rels_added = len(gone), len(new)
+        stored_labels = self._labels_tx(tx, {k[0] for k in gone | new} | {k[2] for k in gone | new})
+        stored_labels.update(labels)
+        for (typ, sl, dl), rows in _group(gone, stored_labels).items():
+            cypher = (f"UNWIND $rows AS row MATCH (a:{sl} {{id: row.src}})"
+                      f"-[r:{MODEL.rel_type(typ)}]->(b:{dl} {{id: row.dst}}) "
+                      "WHERE properties(r) = row.props DELETE r")
+            for chunk in _chunks(rows):
+                tx.run(cypher, rows=chunk).consume()
+        for (typ, sl, dl), rows in _group(new, stored_labels).items():
+            cypher = (f"UNWIND $rows AS row MATCH (a:{sl} {{id: row.src}}) "
+                      f"MATCH (b:{dl} {{id: row.dst}}) "
+                      f"CREATE (a)-[r:{MODEL.rel_type(typ)}]->(b) SET r = row.props")
+            for chunk in _chunks(rows):
+                tx.run(cypher, rows=chunk).consume()
+        return summary
+
+    def _labels_tx(self, tx, ids: set[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        ids = sorted(ids)
+        for klabel in KEY_LABELS:
+            for chunk in _chunks(ids):
+                for rec in tx.run(f"MATCH (n:{MODEL.label(klabel)}) WHERE n.id IN $ids "
+                                  "RETURN n.id AS id, labels(n) AS labels", ids=chunk):
+                    out[rec["id"]] = _kind_label(rec["labels"])
+        return out
+
+    def clear(self) -> None:
+        labels = "|".join(MODEL.label(k) for k in KEY_LABELS)
+        try:
+            with self._session(write=True) as session:
+                session.run(f"MATCH (n:{labels}) CALL (n) {{ DETACH DELETE n }} "
+                            "IN TRANSACTIONS OF 10000 ROWS").consume()
+        except (ServiceUnavailable, SessionExpired) as exc:
+            raise StoreUnavailable(f"lost Neo4j at {self.uri} ({_reason(exc)})") from None
+
+    # -- lookups ---------------------------------------------------------------
+    def labels_of(self, ids: Iterable[str]) -> dict[str, str]:
+        ids = sorted(set(ids))
+        out: dict[str, str] = {}
+        for klabel in KEY_LABELS:
+            for chunk in _chunks(ids):
+                for rec in self._read_records(
+                        f"MATCH (n:{MODEL.label(klabel)}) WHERE n.id IN $ids "
+                        "RETURN n.id AS id, labels(n) AS labels", {"ids": chunk}):
+                    out[rec["id"]] = _kind_label(rec["labels"])
+        return out
+
+    def deals_with_parties(self, ids: Iterable[str]) -> set[str]:
+        party = MODEL.rel_type("PARTY_TO")
+        out: set[str] = set()
+        for chunk in _chunks(sorted(set(ids))):
+            out.update(r["id"] for r in self.read(
+                f"MATCH (d:Deal) WHERE d.id IN $ids AND EXISTS {{ (d)<-[:{party}]-() }} "
+                "RETURN d.id AS id", {"ids": chunk}))
+        return out
+
+    # -- reads -----------------------------------------------------------------
+    def stats(self) -> dict:
+        out = {}
+        for label in (MODEL.kinds[k].label for k in MODEL.node_kinds):
+            out[label] = self.read(f"MATCH (n:{MODEL.label(label)}) RETURN count(n) AS n")[0]["n"]
+        rels = {}
+        for typ in sorted(MODEL.relationships):
+            rels[typ] = self.read(f"MATCH ()-[r:{MODEL.rel_type(typ)}]->() "
+                                  "RETURN count(r) AS n")[0]["n"]
+        out["parties"] = rels.get("PARTY_TO", 0)
+        out["relationships"] = rels
+        return out
+
+    def entity_index(self) -> list[Node]:
+        return [_node(r["n"]) for r in self._read_records(
+            f"MATCH (n:{ENTITY_LABEL}) RETURN n ORDER BY n.id")]
+
+    def find_entities(self, text: str) -> list[Node]:
+        key = text.strip().casefold()
+        return [_node(r["n"]) for r in self._read_records(
+            f"MATCH (n:{ENTITY_LABEL}) WHERE toLower(n.id) = $key OR toLower(n.name) = $key "
+            "OR any(a IN coalesce(n.aliases, []) WHERE toLower(a) = $key) RETURN n ORDER BY n.id",
+            {"key": key})]
+
+    def deal_parties(self, entity_ids: Iterable[str]) -> list[Rel]:
+        party = MODEL.rel_type("PARTY_TO")
+        recs = self._read_records(
+            f"MATCH (e:{ENTITY_LABEL})-[:{party}]->(d:Deal) WHERE e.id IN $ids "
+            f"WITH DISTINCT d MATCH (p:{ENTITY_LABEL})-[r:{party}]->(d) "
+            "RETURN p.id AS src, d.id AS dst, properties(r) AS props ORDER BY dst, src",
+            {"ids": sorted(set(entity_ids))})
+        return [Rel(r["src"], party, r["dst"], dict(r["props"])) for r in recs]
+
+    def subgraph(self, ids: Iterable[str] | None = None) -> Subgraph:
+        labels = "|".join(MODEL.label(k) for k in KEY_LABELS)
+        cites = MODEL.rel_type("CITES")
+        if ids is None:
+            node_recs = self._read_records(f"MATCH (n:{labels}) RETURN n")
+            rel_recs = self._read_records(
+                f"MATCH (a:{labels})-[r]->(b:{labels}) RETURN a.id AS src, type(r) AS type, "
+                "b.id AS dst, properties(r) AS props")
+        else:
+            wanted = sorted(set(ids))
+            node_recs = self._read_records(
+                f"MATCH (n:{labels}) WHERE n.id IN $ids "
+                f"OPTIONAL MATCH (n)-[:{cites}]->(s:Source) "
+                "WITH collect(n) + collect(s) AS ns UNWIND ns AS n RETURN DISTINCT n",
+                {"ids": wanted})
+            all_ids = sorted({r["n"]["id"] for r in node_recs})
+            rel_recs = self._read_records(
+                f"MATCH (a:{labels})-[r]->(b:{labels}) WHERE a.id IN $ids AND b.id IN $ids "
+                "RETURN a.id AS src, type(r) AS type, b.id AS dst, properties(r) AS props",
+                {"ids": all_ids})
+        sub = Subgraph({})
+        for rec in node_recs:
+            node = _node(rec["n"])
+            sub.nodes[node.id] = node
+        sub.nodes = dict(sorted(sub.nodes.items()))
+        sub.rels = sorted((Rel(r["src"], r["type"], r["dst"], dict(r["props"]))
+                           for r in rel_recs if r["type"] in MODEL.relationships),
+                          key=lambda r: r.key)
+        return sub
+
+    def run_query(self, query, params: dict) -> list[dict]:
+        return query.run_cypher(self, params)
+
+    def close(self) -> None:
+        try:
+            self.driver.close()
+        except DriverError:
+            pass
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
+
+
+def _relkey(src: str, typ: str, dst: str, props: dict) -> tuple:
+    return (src, typ, dst, tuple(sorted(dict(props).items())))
+
+
+def _group(keys: set[tuple], labels: dict[str, str]) -> dict[tuple, list[dict]]:
+    out: dict[tuple, list[dict]] = {}
+    for src, typ, dst, props in sorted(keys):
+        sl = MODEL.label(key_label(labels[src]))
+        dl = MODEL.label(key_label(labels[dst]))
+        out.setdefault((typ, sl, dl), []).append({"src": src, "dst": dst, "props": dict(props)})
+    return out

@@ -1,0 +1,105 @@
+"""Selecting a subgraph the way maps and exports do: focus and hops, filters, as-of date.
+
+The selection is read from any store through the store interface, so it is the
+same on both stores.
+
+>>> from dealgraph.graph.embedded import EmbeddedStore
+>>> from dealgraph.loaders import load_paths, SEED_DIR
+>>> store = EmbeddedStore(":memory:"); _ = load_paths(store, [SEED_DIR])
+>>> sub = select_subgraph(store, Selection(focus="Xiaomi", hops=1))
+>>> "xiaomi" in sub.nodes
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import ParameterError
+from .dates import deal_in_force, normalise_as_of
+from .model import MODEL
+from .records import Subgraph
+from .resolve import resolve_entity
+from .store import Store
+
+__all__ = ["Selection", "select_subgraph", "filter_subgraph", "MAX_HOPS"]
+
+MAX_HOPS = 6
+
+
+@dataclass
+class Selection:
+    """What to select. Empty filters keep everything; ``focus`` is an id, name or alias."""
+    focus: str | None = None
+    hops: int = 1
+    kinds: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    as_of: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def describe(self) -> str:
+        parts = [f"{self.hops} hop(s) around {self.focus}" if self.focus else "whole graph"]
+        for name, values in (("kind", self.kinds), ("status", self.statuses),
+                             ("country", self.countries)):
+            if values:
+                parts.append(f"{name} in {', '.join(values)}")
+        if self.as_of:
+            parts.append(f"as of {self.as_of}")
+        return "; ".join(parts)
+
+
+def _check(values, enum: str, name: str) -> tuple[str, ...]:
+    allowed = MODEL.enums[enum].values
+    out = []
+    for v in values:
+        norm = v.strip().lower().replace(" ", "_").replace("-", "_")
+        if norm not in allowed:
+            raise ParameterError(f"--{name}: unknown value {v!r} (expected one of: "
+                                 f"{', '.join(allowed)})")
+        out.append(norm)
+    return tuple(out)
+
+
+def select_subgraph(store: Store, sel: Selection) -> Subgraph:
+    """Read the selected subgraph from ``store``; raises NotFound or ParameterError."""
+    if not 0 <= sel.hops <= MAX_HOPS:
+        raise ParameterError(f"--hops must be between 0 and {MAX_HOPS}, got {sel.hops}")
+    if sel.focus:
+        entity = resolve_entity(store, sel.focus)
+        return filter_subgraph(store.neighbourhood(entity.id, sel.hops), sel, keep=(entity.id,))
+    return filter_subgraph(store.subgraph(None), sel)
+
+
+def filter_subgraph(sub: Subgraph, sel: Selection, keep: tuple[str, ...] = ()) -> Subgraph:
+    """Keep the deals that pass the filters, the entities that are party to them
+    (or are the focus), and the sources and structural links among what is kept."""
+    kinds = _check(sel.kinds, "kind", "kind")
+    statuses = _check(sel.statuses, "status", "status")
+    countries = tuple(c.strip().upper() for c in sel.countries)
+    as_of = normalise_as_of(sel.as_of) if sel.as_of else None
+    if not (kinds or statuses or countries or as_of):
+        return sub
+    parties: dict[str, list[str]] = {}
+    for r in sub.rels:
+        if r.type == "PARTY_TO":
+            parties.setdefault(r.dst, []).append(r.src)
+    kept: set[str] = {k for k in keep if k in sub.nodes}
+    for node in sub.of_label("Deal"):
+        p = node.props
+        if kinds and p.get("kind") not in kinds:
+            continue
+        if statuses and p.get("status") not in statuses:
+            continue
+        if as_of and not deal_in_force(p, as_of):
+            continue
+        members = parties.get(node.id, [])
+        if countries and not any(sub.nodes[m].props.get("country") in countries
+                                 for m in members if m in sub.nodes):
+            continue
+        kept.add(node.id)
+        kept.update(m for m in members if m in sub.nodes)
+    kept |= {r.dst for r in sub.rels if r.type == "CITES" and r.src in kept}
+    out = Subgraph({nid: n for nid, n in sub.nodes.items() if nid in kept})
+    out.rels = [r for r in sub.rels if r.src in kept and r.dst in kept]
+    return out

@@ -1,0 +1,107 @@
+"""The store interface that the embedded (SQLite + NetworkX) and Neo4j stores implement.
+
+A store holds one typed property graph (see ``model.yaml``). Writes come as a
+validated ``Batch`` applied atomically; reads come back as ``Subgraph`` and
+plain rows, so callers never care which store they talk to.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Iterable
+
+from .model import MODEL
+from .records import ApplySummary, Batch, Node, Rel, Subgraph
+
+__all__ = ["Store"]
+
+
+class Store(ABC):
+    """Operations every store provides. ``backend`` is ``embedded`` or ``neo4j``."""
+
+    backend: str = ""
+
+    # -- writes ---------------------------------------------------------------
+    @abstractmethod
+    def apply(self, batch: Batch) -> ApplySummary:
+        """Upsert a batch atomically: all of it is written, or none of it."""
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Delete every node and relationship."""
+
+    # -- lookups used by validation --------------------------------------------
+    @abstractmethod
+    def labels_of(self, ids: Iterable[str]) -> dict[str, str]:
+        """Map each id that exists in the store to its kind label."""
+
+    @abstractmethod
+    def deals_with_parties(self, ids: Iterable[str]) -> set[str]:
+        """The deals among ``ids`` that have at least one party in the store."""
+
+    # -- reads -----------------------------------------------------------------
+    @abstractmethod
+    def stats(self) -> dict:
+        """Counts: one key per kind label (Firm, Government, Person, Deal, Source),
+        ``parties``, and ``relationships`` by type."""
+
+    @abstractmethod
+    def entity_index(self) -> list[Node]:
+        """Every entity node (Firm, Government, Person) with its properties."""
+
+    def find_entities(self, text: str) -> list[Node]:
+        """Entities whose id, name or an alias equals ``text`` ignoring case."""
+        key = text.strip().casefold()
+        return [e for e in self.entity_index()
+                if key in {e.id.casefold(), str(e.props.get("name", "")).casefold()}
+                | {a.casefold() for a in e.props.get("aliases", [])}]
+
+    @abstractmethod
+    def deal_parties(self, entity_ids: Iterable[str]) -> list[Rel]:
+        """Every PARTY_TO relationship of every deal that one of ``entity_ids`` is party to."""
+
+    @abstractmethod
+    def subgraph(self, ids: Iterable[str] | None = None) -> Subgraph:
+        """The nodes with ``ids`` (all nodes when None), the relationships among
+        them, and the Source nodes they cite with those CITES relationships."""
+
+    @abstractmethod
+    def run_query(self, query, params: dict) -> list[dict]:
+        """Run a saved query (see ``dealgraph.queries``) and return its rows: the embedded
+        store calls ``query.run_embedded(self, params)``, Neo4j ``query.run_cypher(self, params)``."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- shared behaviour ------------------------------------------------------
+    def neighbourhood(self, entity_id: str, hops: int = 1) -> Subgraph:
+        """Entities within ``hops`` counterparty steps of ``entity_id``, the deals
+        that link them, and their sources.
+
+        Two entities are counterparties when both are parties to one deal; each
+        step adds every party of every deal of the entities found so far.
+        """
+        entities = {entity_id}
+        deals: set[str] = set()
+        frontier = {entity_id}
+        for _ in range(max(0, hops)):
+            if not frontier:
+                break
+            found: set[str] = set()
+            for rel in self.deal_parties(frontier):
+                deals.add(rel.dst)
+                if rel.src not in entities:
+                    found.add(rel.src)
+            entities |= found
+            frontier = found
+        return self.subgraph(entities | deals)
+
+    def kinds_count(self) -> dict[str, int]:
+        stats = self.stats()
+        return {k: stats.get(MODEL.kinds[k].label, 0) for k in MODEL.node_kinds}

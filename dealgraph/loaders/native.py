@@ -1,0 +1,282 @@
+"""Reader of the native dataset format: CSV files (one per record kind), JSON or YAML.
+
+A dataset is a directory, or one or more files:
+
+* ``firms.csv``, ``governments.csv``, ``people.csv``, ``deals.csv``,
+  ``parties.csv``, ``sources.csv`` — one record per row, columns named as the
+  model's fields (docs/schema.md); multi-valued cells separated by ``|``;
+* ``firms.json`` / ``firms.yaml`` (and so on) — a list of records;
+* any other ``.json``, ``.jsonl``, ``.yaml`` or ``.yml`` file — a mapping from
+  file names to lists, e.g. ``{"firms": [...], "deals": [...]}``; in JSON Lines
+  each line is one record with a ``record`` key naming its kind (``firms``, ...).
+
+Every record comes back as a ``RawRecord`` that remembers its file and line,
+so that validation can say where a problem is.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import yaml
+
+from ..errors import LoadError, Problem
+from ..graph.model import MODEL, Kind
+
+__all__ = ["RawRecord", "read_dataset", "DATA_SUFFIXES"]
+
+DATA_SUFFIXES = (".csv", ".json", ".jsonl", ".yaml", ".yml")
+csv.field_size_limit(10_000_000)
+
+
+@dataclass
+class RawRecord:
+    kind: Kind
+    file: str
+    line: int
+    values: dict
+
+
+def read_dataset(paths: list[str | Path]) -> list[RawRecord]:
+    """Read every record from ``paths`` (directories or files) or raise LoadError
+    listing every file that cannot be read."""
+    records: list[RawRecord] = []
+    problems: list[Problem] = []
+    for path in _expand(paths, problems):
+        try:
+            records.extend(_read_file(path, problems))
+        except UnicodeDecodeError as exc:
+            line = _line_of_offset(path.read_bytes(), exc.start)
+            problems.append(Problem(str(path), line, "", "is not UTF-8 text "
+                                    f"(byte 0x{exc.object[exc.start]:02x}); save it as UTF-8"))
+        except OSError as exc:
+            problems.append(Problem(str(path), 0, "", f"cannot be read: {exc.strerror}"))
+    if problems:
+        raise LoadError(problems)
+    return records
+
+
+def _expand(paths, problems: list[Problem]) -> Iterator[Path]:
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir()
+                           if p.is_file() and p.suffix.lower() in DATA_SUFFIXES)
+            if not files:
+                problems.append(Problem(str(path), 0, "", "holds no .csv, .json or .yaml files"))
+            yield from files
+        elif path.is_file():
+            yield path
+        else:
+            problems.append(Problem(str(path), 0, "", "no such file or directory"))
+
+
+def _line_of_offset(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _kind_for_stem(stem: str) -> Kind | None:
+    return MODEL.by_file.get(stem.lower())
+
+
+def _read_file(path: Path, problems: list[Problem]) -> list[RawRecord]:
+    suffix = path.suffix.lower()
+    kind = _kind_for_stem(path.stem)
+    text = path.read_bytes().decode("utf-8-sig")
+    if suffix == ".csv":
+        if kind is None:
+            problems.append(Problem(str(path), 0, "", "unknown CSV file name; expected one of: "
+                                    + ", ".join(f"{k}.csv" for k in MODEL.by_file)))
+            return []
+        return _read_csv(path, kind, text, problems)
+    if suffix == ".jsonl":
+        return _read_jsonl(path, text, problems)
+    if suffix == ".json":
+        items = _json_items(path, text, problems)
+    else:
+        items = _yaml_items(path, text, problems)
+    if items is None:
+        return []
+    return _records_from_tree(path, kind, items, problems)
+
+
+def _read_csv(path: Path, kind: Kind, text: str, problems: list[Problem]) -> list[RawRecord]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    out: list[RawRecord] = []
+    try:
+        header = next(reader, None)
+        if header is None:
+            problems.append(Problem(str(path), 1, "", "is empty (expected a header row)"))
+            return []
+        columns = [h.strip().lower() for h in header]
+        bad = False
+        for col in columns:
+            if col not in kind.fields:
+                problems.append(Problem(str(path), 1, col, "unknown column; expected: "
+                                        + ", ".join(kind.fields)))
+                bad = True
+        for req in kind.required:
+            if req not in columns:
+                problems.append(Problem(str(path), 1, req, "required column is missing"))
+                bad = True
+        dupes = {c for c in columns if columns.count(c) > 1}
+        for col in sorted(dupes):
+            problems.append(Problem(str(path), 1, col, "column appears twice"))
+            bad = True
+        if bad:
+            return []
+        line = reader.line_num + 1
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                if len(row) > len(columns):
+                    problems.append(Problem(str(path), line, "", f"row has {len(row)} cells "
+                                            f"but the header has {len(columns)}"))
+                else:
+                    values = {c: v for c, v in zip(columns, row) if v.strip()}
+                    out.append(RawRecord(kind, str(path), line, values))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        problems.append(Problem(str(path), reader.line_num, "", f"malformed CSV: {exc}"))
+    return out
+
+
+def _read_jsonl(path: Path, text: str, problems: list[Problem]) -> list[RawRecord]:
+    out = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(str(path), n, "", f"invalid JSON: {exc.msg}"))
+            continue
+        if not isinstance(obj, dict):
+            problems.append(Problem(str(path), n, "", "each line must be a JSON object"))
+            continue
+        kind = _kind_for_stem(path.stem)
+        if kind is None:
+            kname = obj.pop("record", None)
+            kind = MODEL.by_file.get(str(kname).lower()) if kname else None
+            if kind is None:
+                problems.append(Problem(str(path), n, "record", "missing or unknown record kind; "
+                                        "expected one of: " + ", ".join(MODEL.by_file)))
+                continue
+        out.append(RawRecord(kind, str(path), n, obj))
+    return out
+
+
+def _json_items(path: Path, text: str, problems: list[Problem]):
+    """Parse JSON, keeping the line where each record object starts."""
+    decoder = json.JSONDecoder()
+    try:
+        tree = decoder.decode(text)
+    except json.JSONDecodeError as exc:
+        problems.append(Problem(str(path), exc.lineno, "", f"invalid JSON: {exc.msg}"))
+        return None
+    return _with_json_lines(text, tree)
+
+
+def _with_json_lines(text: str, tree):
+    """Pair each record of a (valid) JSON document with the line its object starts on."""
+    decoder = json.JSONDecoder()
+    ws = re.compile(r"[ \t\n\r]*")
+
+    def skip(pos: int) -> int:
+        return ws.match(text, pos).end()
+
+    def array_lines(pos: int) -> list:
+        out = []
+        pos = skip(pos + 1)
+        while text[pos] != "]":
+            value, end = decoder.raw_decode(text, pos)
+            out.append((text.count("\n", 0, pos) + 1, value))
+            pos = skip(end)
+            if text[pos] == ",":
+                pos = skip(pos + 1)
+        return out
+
+    pos = skip(0)
+    if isinstance(tree, list):
+        return {None: array_lines(pos)}
+    if not isinstance(tree, dict):
+        return tree
+    result = {}
+    pos = skip(pos + 1)
+    while text[pos] != "}":
+        key, end = decoder.raw_decode(text, pos)
+        pos = skip(skip(end) + 1)  # past the colon
+        if text[pos] == "[":
+            result[key] = array_lines(pos)
+            _, end = decoder.raw_decode(text, pos)
+        else:
+            result[key], end = decoder.raw_decode(text, pos)
+        pos = skip(end)
+        if text[pos] == ",":
+            pos = skip(pos + 1)
+    return result
+
+
+def _yaml_items(path: Path, text: str, problems: list[Problem]):
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        tree = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problems.append(Problem(str(path), mark.line + 1 if mark else 0, "",
+                                f"invalid YAML: {getattr(exc, 'problem', exc)}"))
+        return None
+    if node is None:
+        return {}
+
+    def seq_lines(seq_node, values):
+        if not isinstance(seq_node, yaml.SequenceNode):
+            return values
+        return [(item.start_mark.line + 1, v) for item, v in zip(seq_node.value, values)]
+
+    if isinstance(tree, list):
+        return {None: seq_lines(node, tree)}
+    if isinstance(tree, dict) and isinstance(node, yaml.MappingNode):
+        result = {}
+        for (knode, vnode), (key, value) in zip(node.value, tree.items()):
+            result[key] = seq_lines(vnode, value) if isinstance(value, list) else value
+        return result
+    return tree
+
+
+def _records_from_tree(path: Path, kind: Kind | None, items, problems: list[Problem]):
+    out: list[RawRecord] = []
+    if not isinstance(items, dict):
+        problems.append(Problem(str(path), 1, "", "must hold a list of records or a mapping "
+                                "from record kinds to lists"))
+        return out
+    for key, entries in items.items():
+        k = kind if key is None else MODEL.by_file.get(str(key).lower())
+        if k is None:
+            if key is None:
+                problems.append(Problem(str(path), 1, "", "a bare list needs a file named for "
+                                        "its record kind (e.g. firms.json)"))
+            else:
+                problems.append(Problem(str(path), 1, str(key), "unknown record kind; expected "
+                                        "one of: " + ", ".join(MODEL.by_file)))
+            continue
+        if not isinstance(entries, list):
+            problems.append(Problem(str(path), 1, str(key), "must be a list of records"))
+            continue
+        for line, value in entries:
+            if not isinstance(value, dict):
+                problems.append(Problem(str(path), line, "", "each record must be an object"))
+                continue
+            bad = [f for f in value if f not in k.fields]
+            for f in bad:
+                problems.append(Problem(str(path), line, str(f), "unknown field; expected: "
+                                        + ", ".join(k.fields)))
+            if not bad:
+                values = {f: v for f, v in value.items() if v is not None and v != ""}
+                out.append(RawRecord(k, str(path), line, values))
+    return out

@@ -1,0 +1,51 @@
+"""Shared fixtures: stores of both kinds, sample data paths, a CLI runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dealgraph.graph.embedded import EmbeddedStore
+from dealgraph.loaders import SEED_DIR
+from tests.support.neo4j import neo4j_settings, neo4j_store  # noqa: F401
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    """``tests/data``: sample datasets, valid and broken."""
+    return DATA
+
+
+@pytest.fixture
+def seed_dir() -> Path:
+    return SEED_DIR
+
+
+@pytest.fixture
+def store_path(tmp_path) -> Path:
+    return tmp_path / "store.db"
+
+
+@pytest.fixture
+def embedded_store(store_path):
+    """An empty embedded store in a temporary file."""
+    store = EmbeddedStore(store_path)
+    yield store
+    store.close()
+
+
+@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def any_store(request):
+    """Each test using this runs once on the embedded store and once on Neo4j."""
+    if request.param == "embedded":
+        return request.getfixturevalue("embedded_store")
+    return request.getfixturevalue("neo4j_store")
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
