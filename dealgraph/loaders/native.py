@@ -222,10 +222,23 @@ def _with_json_lines(text: str, tree):
     return result
 
 
+class _DataLoader(yaml.SafeLoader):
+    """YAML 1.1 safe loading without its surprises for data files: dates stay text
+    (``2023-01-05``), and only ``true``/``false`` are booleans (``NO`` is Norway)."""
+
+
+_DataLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers
+            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_DataLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|false)$"),
+                                  list("tf"))
+
+
 def _yaml_items(path: Path, text: str, problems: list[Problem]):
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        tree = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_DataLoader)
+        tree = yaml.load(text, Loader=_DataLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problems.append(Problem(str(path), mark.line + 1 if mark else 0, "",

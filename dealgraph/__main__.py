@@ -1,0 +1,5 @@
+"""``python -m dealgraph`` runs the CLI."""
+
+from .cli import main
+
+main()
