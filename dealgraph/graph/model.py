@@ -68,16 +68,16 @@ class Kind:
     def is_node(self) -> bool:
         return self.label is not None
 
-    @property
+    @cached_property
     def required(self) -> list[str]:
         return [f.name for f in self.fields.values() if f.required]
 
-    @property
+    @cached_property
     def rel_fields(self) -> list[Field]:
         """Fields that become relationships instead of properties."""
         return [f for f in self.fields.values() if f.rel]
 
-    @property
+    @cached_property
     def prop_fields(self) -> list[Field]:
         """Fields stored as node properties (everything but id and relationship fields)."""
         return [f for f in self.fields.values() if not f.rel and f.name != "id"]

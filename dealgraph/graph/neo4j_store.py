@@ -27,6 +27,7 @@ from .store import Store
 __all__ = ["Neo4jStore"]
 
 CHUNK = 10_000
+URI_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 ENTITY_LABELS = tuple(MODEL.kinds[k].label for k in MODEL.entity_kinds)
 KEY_LABELS = (ENTITY_LABEL, "Deal", "Source")
 
@@ -63,6 +64,10 @@ class Neo4jStore(Store):
         self.settings = settings
         self.uri = settings.uri
         self.database = settings.database
+        scheme = str(settings.uri).split("://", 1)[0].lower() if "://" in str(settings.uri) else ""
+        if scheme not in URI_SCHEMES:
+            raise StoreUnavailable(f"bad Neo4j URI {self.uri!r}: use one of "
+                                   + ", ".join(f"{s}://" for s in URI_SCHEMES))
         if settings.password is None:
             raise StoreUnavailable(
                 f"no password for Neo4j at {self.uri}: set NEO4J_PASSWORD "

@@ -22,19 +22,47 @@ _RANGES = [("stake_low", "stake_high"), ("valuation_low", "valuation_high"),
            ("value", "value_high")]
 
 
-def _parse(rec: RawRecord, problems: list[Problem]) -> tuple[dict, bool]:
+class _Parser:
+    """Parses field values with a memo per field: datasets repeat the same enum
+    values, ids and dates on many rows, and parsing is pure."""
+
+    def __init__(self):
+        self.memos: dict[int, dict] = {}
+
+    def value(self, field, raw):
+        if isinstance(raw, (list, dict)):
+            return parse_value(field, raw)
+        memo = self.memos.get(id(field))
+        if memo is None:
+            memo = self.memos[id(field)] = {}
+        hit = memo.get(raw)
+        if hit is None:
+            try:
+                hit = (True, parse_value(field, raw))
+            except ValueProblem as exc:
+                hit = (False, str(exc))
+            if len(memo) < 500_000:
+                memo[raw] = hit
+        if hit[0]:
+            value = hit[1]
+            return list(value) if isinstance(value, list) else value
+        raise ValueProblem(hit[1])
+
+
+def _parse(rec: RawRecord, problems: list[Problem], parser: _Parser) -> tuple[dict, bool]:
     """The record's parsed values (those that parsed) and whether all of it is valid."""
     out: dict = {}
     ok = True
+    values = rec.values
     for name, field in rec.kind.fields.items():
-        raw = rec.values.get(name)
-        if raw is None or (isinstance(raw, str) and not raw.strip()) or raw == []:
+        raw = values.get(name)
+        if raw is None or raw == "" or raw == [] or (isinstance(raw, str) and not raw.strip()):
             if field.required:
                 problems.append(Problem(rec.file, rec.line, name, "is required"))
                 ok = False
             continue
         try:
-            value = parse_value(field, raw)
+            value = parser.value(field, raw)
         except ValueProblem as exc:
             problems.append(Problem(rec.file, rec.line, name, str(exc)))
             ok = False
@@ -66,8 +94,9 @@ def build_batch(records: list[RawRecord], store: Store) -> Batch:
     problems: list[Problem] = []
     parsed: list[tuple[RawRecord, dict]] = []
     broken_ids: dict[str, str] = {}  # ids of invalid records, so references to them do not pile up errors
+    parser = _Parser()
     for rec in records:
-        values, ok = _parse(rec, problems)
+        values, ok = _parse(rec, problems, parser)
         if ok:
             parsed.append((rec, values))
         elif rec.kind.is_node and "id" in values:
