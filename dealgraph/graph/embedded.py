@@ -103,41 +103,49 @@ class EmbeddedStore(Store):
         cur = self.db.cursor()
         cur.execute("BEGIN IMMEDIATE")
         try:
-            before: set[tuple] = set()
+            old = {nid: (label, props) for nid, label, props in self._in_chunks(
+                "SELECT id, label, props FROM nodes WHERE id IN ({marks})",
+                [n.id for n in batch.nodes])}
+            changed, owners = [], {}
             for node in batch.nodes:
                 props = _dumps(node.props)
-                old = cur.execute("SELECT label, props FROM nodes WHERE id=?",
-                                  (node.id,)).fetchone()
-                if old is None:
+                prev = old.get(node.id)
+                if prev is None:
                     summary.created += 1
-                elif old == (node.label, props):
+                    changed.append((node, props))
+                    continue
+                if prev == (node.label, props):
                     summary.unchanged += 1
                 else:
                     summary.updated += 1
-                if old != (node.label, props):
-                    cur.execute("INSERT OR REPLACE INTO nodes VALUES (?,?,?)",
-                                (node.id, node.label, props))
-                    cur.execute("DELETE FROM names WHERE id=?", (node.id,))
-                    cur.executemany("INSERT OR IGNORE INTO names VALUES (?,?)",
-                                    [(k, node.id) for k in _name_keys(node)])
-                types = all_owned if old is not None and old[0] != node.label \
-                    else owned.get(node.label, [])
-                for t in types:
-                    before.update(cur.execute(
-                        "SELECT src, type, dst, role, props FROM rels WHERE src=? AND type=?",
-                        (node.id, t)).fetchall())
-                    cur.execute("DELETE FROM rels WHERE src=? AND type=?", (node.id, t))
-            for deal in sorted(batch.party_deals):
-                before.update(cur.execute(
-                    "SELECT src, type, dst, role, props FROM rels WHERE dst=? AND type='PARTY_TO'",
-                    (deal,)).fetchall())
-                cur.execute("DELETE FROM rels WHERE dst=? AND type='PARTY_TO'", (deal,))
+                    changed.append((node, props))
+                for t in (all_owned if prev[0] != node.label else owned.get(node.label, [])):
+                    owners.setdefault(t, []).append(node.id)
+            cur.executemany("INSERT OR REPLACE INTO nodes VALUES (?,?,?)",
+                            [(n.id, n.label, props) for n, props in changed])
+            cur.executemany("DELETE FROM names WHERE id=?",
+                            [(n.id,) for n, _ in changed if n.id in old])
+            cur.executemany("INSERT OR IGNORE INTO names VALUES (?,?)",
+                            [(k, n.id) for n, _ in changed for k in _name_keys(n)])
+            # relationships owned by the written nodes and deals: compare, then apply the difference
+            before: set[tuple] = set()
+            for t, ids in owners.items():
+                before.update(self._in_chunks(
+                    "SELECT src, type, dst, role, props FROM rels "
+                    f"WHERE type='{MODEL.rel_type(t)}' AND src IN ({{marks}})", ids))
+            created = {n.id for n, _ in changed if n.id not in old}
+            stored_deals = [d for d in sorted(batch.party_deals) if d not in created]
+            before.update(self._in_chunks(
+                "SELECT src, type, dst, role, props FROM rels "
+                "WHERE type='PARTY_TO' AND dst IN ({marks})", stored_deals))
             after = {(r.src, r.type, r.dst, r.props.get("role", ""), _dumps(r.props))
                      for r in batch.rels}
-            cur.executemany("INSERT OR REPLACE INTO rels VALUES (?,?,?,?,?)", sorted(after))
-            summary.rels_added = len(after - before)
-            summary.rels_removed = len(before - after)
-            if summary.created or summary.updated or summary.rels_added or summary.rels_removed:
+            gone, new = before - after, after - before
+            cur.executemany("DELETE FROM rels WHERE src=? AND type=? AND dst=? AND role=?",
+                            [g[:4] for g in sorted(gone)])
+            cur.executemany("INSERT OR REPLACE INTO rels VALUES (?,?,?,?,?)", sorted(new))
+            summary.rels_added, summary.rels_removed = len(new), len(gone)
+            if summary.created or summary.updated or new or gone:
                 cur.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
                             "WHERE key='generation'")
             cur.execute("COMMIT")
