@@ -154,23 +154,30 @@ class Neo4jStore(Store):
                                   ids=chunk):
                     node = _node(rec["n"])
                     existing[node.id] = (node.label, node.props)
-        changed: dict[str, list[dict]] = {}
+        created: dict[str, list[dict]] = {}
+        updated: dict[str, list[dict]] = {}
         for n in batch.nodes:
             old = existing.get(n.id)
+            row = {"id": n.id, "props": {"id": n.id, **n.props}}
             if old is None:
                 summary.created += 1
+                created.setdefault(n.label, []).append(row)
             elif old == (n.label, n.props):
                 summary.unchanged += 1
-                continue
             else:
                 summary.updated += 1
-            changed.setdefault(n.label, []).append({"id": n.id, "props": {"id": n.id, **n.props}})
-        for label, rows in changed.items():
+                updated.setdefault(n.label, []).append(row)
+        for label, rows in created.items():
+            both = ":".join(MODEL.label(x) for x in dict.fromkeys([key_label(label), label]))
+            for chunk in _chunks(rows):
+                tx.run(f"UNWIND $rows AS row CREATE (n:{both}) SET n = row.props",
+                       rows=chunk).consume()
+        for label, rows in updated.items():
             klabel = key_label(label)
             others = [lab for lab in ENTITY_LABELS if lab != label] if klabel == ENTITY_LABEL else []
             remove = f" REMOVE n:{':'.join(MODEL.label(o) for o in others)}" if others else ""
             extra = f" SET n:{MODEL.label(label)}" if klabel != label else ""
-            cypher = (f"UNWIND $rows AS row MERGE (n:{MODEL.label(klabel)} {{id: row.id}}) "
+            cypher = (f"UNWIND $rows AS row MATCH (n:{MODEL.label(klabel)} {{id: row.id}}) "
                       f"SET n = row.props{remove}{extra}")
             for chunk in _chunks(rows):
                 tx.run(cypher, rows=chunk).consume()
@@ -210,7 +217,8 @@ class Neo4jStore(Store):
         gone = before - after
         new = after - before
         summary.rels_removed, summary.rels_added = len(gone), len(new)
-        stored_labels = self._labels_tx(tx, {k[0] for k in gone | new} | {k[2] for k in gone | new})
+        ends = {k[0] for k in gone | new} | {k[2] for k in gone | new}
+        stored_labels = self._labels_tx(tx, {i for i in ends if i not in labels})
         stored_labels.update(labels)
         for (typ, sl, dl), rows in _group(gone, stored_labels).items():
             cypher = (f"UNWIND $rows AS row MATCH (a:{sl} {{id: row.src}})"
