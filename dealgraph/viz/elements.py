@@ -21,6 +21,7 @@ import calendar
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..errors import ParameterError
 from ..graph.model import MODEL
@@ -47,10 +48,11 @@ GREY_SUFFIX = "/grey"
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
+@lru_cache(maxsize=4096)
 def humanise(value: str) -> str:
     """``stake_offer`` -> ``stake offer``; ``SUBSIDIARY_OF`` -> ``subsidiary of``."""
-    return str(value).replace("_", " ").lower() if str(value).isupper() else \
-        str(value).replace("_", " ")
+    text = str(value)
+    return text.replace("_", " ").lower() if text.isupper() else text.replace("_", " ")
 
 
 def _style(label: str) -> dict:
@@ -96,13 +98,17 @@ def node_groups() -> dict:
             base["font"] = {"color": "#ffffff", "size": 11, "strokeWidth": 0}
         groups[label] = base
         if _has_status(label):
+            # deal-like records are small nodes with smaller captions
+            base["size"] = 8
+            base["font"] = {"size": 12, "color": "#444444"}
             groups[label + DASHED_SUFFIX] = {
                 "shape": s["shape"], "borderWidth": 2, "shapeProperties": {"borderDashes": [3, 2]},
+                "size": 8, "font": {"size": 12, "color": "#444444"},
                 "color": {"background": "#ffffff", "border": c,
                           "highlight": {"background": "#ffffff", "border": SELECTED_BORDER},
                           "hover": {"background": "#ffffff", "border": SELECTED_BORDER}}}
             groups[label + GREY_SUFFIX] = {
-                "shape": s["shape"], "font": {"color": GREY_TEXT},
+                "shape": s["shape"], "size": 8, "font": {"size": 12, "color": GREY_TEXT},
                 "color": {"background": GREY, "border": GREY_BORDER,
                           "highlight": {"background": GREY, "border": SELECTED_BORDER},
                           "hover": {"background": GREY, "border": SELECTED_BORDER}}}
@@ -193,20 +199,28 @@ _MERGED = (
 )
 
 
-def _rows(node: Node) -> list[list[str]]:
-    """Label/value pairs for every property of ``node`` except its name or title."""
+@lru_cache(maxsize=None)
+def _row_plan(label: str) -> tuple[list, set, dict, set]:
+    """For a label: its property fields, the fields merged into one row, where each
+    merged row goes, and every known field name."""
     try:
-        kind = MODEL.kind_of_label(node.label)
-        fields = kind.prop_fields
+        fields = MODEL.kind_of_label(label).prop_fields
     except KeyError:
         fields = []
-    p = node.props
+    names = {f.name for f in fields}
     consumed: set[str] = set()
     merged_at: dict[str, tuple] = {}
     for name, fmt, uses in _MERGED:
-        if any(u in {f.name for f in fields} for u in uses):
+        if any(u in names for u in uses):
             merged_at[uses[0]] = (name, fmt)
             consumed.update(uses)
+    return fields, consumed, merged_at, names | {"name", "title"}
+
+
+def _rows(node: Node) -> list[list[str]]:
+    """Label/value pairs for every property of ``node`` except its name or title."""
+    fields, consumed, merged_at, known = _row_plan(node.label)
+    p = node.props
     rows = []
     for f in fields:
         if f.name in ("name", "title"):
@@ -222,7 +236,6 @@ def _rows(node: Node) -> list[list[str]]:
         text = _text(p.get(f.name), f.type)
         if text:
             rows.append([humanise(f.name), text])
-    known = {f.name for f in fields} | {"name", "title"}
     for key in sorted(set(p) - known):
         text = _text(p[key])
         if text:
@@ -312,14 +325,17 @@ def build_elements(sub: Subgraph, view: str = "deals", *, show_sources: bool = F
     name = {nid: n.name for nid, n in nodes.items()}
 
     # details of every entity and deal (also of deals drawn as edges)
+    links_out: dict[str, list[Rel]] = {}
+    links_in: dict[str, list[Rel]] = {}
+    for r in links:
+        links_out.setdefault(r.src, []).append(r)
+        links_in.setdefault(r.dst, []).append(r)
     for e in entities:
         rows = _rows(e)
-        for r in links:
-            if r.src == e.id:
-                rows.append([humanise(r.type), name[r.dst]])
-        for r in links:
-            if r.dst == e.id:
-                rows.append([humanise(r.type) + " this", name[r.src]])
+        for r in links_out.get(e.id, ()):
+            rows.append([humanise(r.type), name[r.dst]])
+        for r in links_in.get(e.id, ()):
+            rows.append([humanise(r.type) + " this", name[r.src]])
         my_deals = sorted(deals_of.get(e.id, ()), key=lambda d: (
             nodes[d].props.get("announced") or "", d))
         out.records[e.id] = {

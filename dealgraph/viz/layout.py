@@ -12,11 +12,13 @@ networkx are O(n²) per iteration and take minutes at that size.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import deque
 
 __all__ = ["radial_layout", "SPACING"]
 
 SPACING = 42.0
+_GOLDEN = (math.sqrt(5) - 1) / 2
 
 
 def radial_layout(node_ids: list[str], edges: list[tuple[str, str]],
@@ -90,11 +92,24 @@ def _place_component(root: int, adj: list[list[int]], seen: list[bool],
         outer = max(inner + spacing, spacing * math.sqrt(count / math.pi) * 1.15)
         rings = max(1, int((outer - inner) // spacing))
         step = (outer - inner) / rings
-        m = len(band)
+        radii = [inner + step * (i + 0.5) for i in range(rings)]
+        # share the band among its rings in proportion to their circumference; a
+        # golden-ratio sequence interleaves them, so each ring keeps the band's order
+        cumulative, total = [], sum(radii)
+        acc = 0.0
+        for r in radii:
+            acc += r / total
+            cumulative.append(acc)
+        members: list[list[int]] = [[] for _ in radii]
         for j, u in enumerate(band):
-            angle = 2 * math.pi * (j + 0.5) / m
-            r = inner + step * (j % rings + 0.5)
-            placed.append((u, r * math.cos(angle), r * math.sin(angle)))
+            t = (j * _GOLDEN) % 1.0
+            members[min(bisect_right(cumulative, t), rings - 1)].append(u)
+        for i, ring in enumerate(members):
+            m = len(ring)
+            phase = (i * _GOLDEN) % 1.0
+            for j, u in enumerate(ring):
+                angle = 2 * math.pi * (j + phase) / m
+                placed.append((u, radii[i] * math.cos(angle), radii[i] * math.sin(angle)))
         inner = outer
     return placed
 

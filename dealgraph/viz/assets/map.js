@@ -38,23 +38,20 @@
   var network = new vis.Network(container, {}, options);
 
   // -- readiness ------------------------------------------------------------------
-  function markReady() {
-    network.once("afterDrawing", function () {
-      window.dealgraphReady = true;
-      document.body.setAttribute("data-ready", "true");
-    });
-    network.redraw();
+  function ready() {
+    window.dealgraphReadyAt = performance.now();
+    window.dealgraphReady = true;
+    document.body.setAttribute("data-ready", "true");
   }
   if (meta.physics) {
+    // settle once, then freeze: the layout stops moving and dragging stays cheap
     network.once("stabilizationIterationsDone", function () {
       network.setOptions({ physics: { enabled: false } });
-      markReady();
+      network.once("afterDrawing", ready);
+      network.redraw();
     });
   } else {
-    network.once("afterDrawing", function () {
-      window.dealgraphReady = true;
-      document.body.setAttribute("data-ready", "true");
-    });
+    network.once("afterDrawing", ready);
   }
   network.setData({ nodes: nodes, edges: edges });
 

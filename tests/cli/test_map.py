@@ -1,0 +1,90 @@
+"""``dealgraph map`` through the CLI: selection options reach the map, errors are one line."""
+
+from __future__ import annotations
+
+import pytest
+
+from dealgraph.cli import cli
+from dealgraph.viz.render import read_map_data
+
+
+@pytest.fixture
+def loaded(runner, data_dir, store_path):
+    result = runner.invoke(cli, ["load", "--store", str(store_path), str(data_dir / "small")])
+    assert result.exit_code == 0, result.output
+    return store_path
+
+
+def run_map(runner, store, *args):
+    return runner.invoke(cli, ["map", "--store", str(store), *args])
+
+
+def node_ids(path) -> set[str]:
+    return {n["id"] for n in read_map_data(path.read_text("utf-8"))["nodes"]}
+
+
+def test_whole_graph_map(runner, loaded, tmp_path):
+    out = tmp_path / "map.html"
+    result = run_map(runner, loaded, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert node_ids(out) == {"acme", "acme-china", "beta", "gamma", "us-gov", "us-commerce",
+                             "jane-doe", "d-supply", "d-stake", "d-licence"}
+    assert result.output.startswith(f"Wrote {out}: 10 nodes")
+
+
+def test_focus_hops_and_filters_select_what_is_drawn(runner, loaded, tmp_path):
+    out = tmp_path / "gamma.html"
+    result = run_map(runner, loaded, "--focus", "Gamma Chips", "--hops", "1", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert node_ids(out) == {"gamma", "acme", "us-commerce", "d-licence"}
+    out2 = tmp_path / "filtered.html"
+    result = run_map(runner, loaded, "--kind", "supply,stake_offer", "--status", "signed",
+                     "-o", str(out2))
+    assert result.exit_code == 0, result.output
+    assert node_ids(out2) == {"acme", "beta", "d-supply"}
+    out3 = tmp_path / "asof.html"
+    result = run_map(runner, loaded, "--as-of", "2023-12", "--country", "tw", "-o", str(out3))
+    assert result.exit_code == 0, result.output
+    assert node_ids(out3) == {"d-licence", "us-commerce", "gamma", "acme"}
+
+
+def test_counterparties_view_and_title(runner, loaded, tmp_path):
+    out = tmp_path / "cp.html"
+    result = run_map(runner, loaded, "--view", "counterparties", "--title", "Acme & co",
+                     "-o", str(out))
+    assert result.exit_code == 0, result.output
+    html = out.read_text("utf-8")
+    data = read_map_data(html)
+    assert data["meta"]["view"] == "counterparties"
+    assert not {"d-supply", "d-stake", "d-licence"} & node_ids(out)
+    assert {e["deal"] for e in data["edges"] if e.get("deal")} == {"d-supply", "d-stake",
+                                                                    "d-licence"}
+    assert "<title>Acme &amp; co</title>" in html
+
+
+def test_sources_flag_draws_sources(runner, loaded, tmp_path):
+    out = tmp_path / "src.html"
+    assert run_map(runner, loaded, "--sources", "-o", str(out)).exit_code == 0
+    assert "src-one" in node_ids(out)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--focus", "Nobody Inc"], "error: no entity matches 'Nobody Inc'"),
+    (["--kind", "sanction"], "error: nothing to map"),
+    (["--status", "bogus"], "error: --status: unknown value 'bogus'"),
+    (["--hops", "9", "--focus", "acme"], "error: --hops must be between 0 and"),
+    (["--as-of", "2023-13"], "error: --as-of:"),
+])
+def test_bad_selection_is_one_line_error(runner, loaded, tmp_path, args, message):
+    out = tmp_path / "never.html"
+    result = run_map(runner, loaded, *args, "-o", str(out))
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(message), result.stderr
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_bad_view_is_rejected_by_click(runner, loaded, tmp_path):
+    result = run_map(runner, loaded, "--view", "sideways", "-o", str(tmp_path / "x.html"))
+    assert result.exit_code == 2 and "sideways" in result.output
