@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from dealgraph.graph.embedded import EmbeddedStore
 from dealgraph.loaders import SEED_DIR
+from tests.support.browser import *  # noqa: F401,F403  (browser, open_page, artifacts_dir)
 from tests.support.neo4j import neo4j_settings, neo4j_store  # noqa: F401
 
 DATA = Path(__file__).parent / "data"

@@ -1,0 +1,204 @@
+"""What the export formats share: flat attribute tables, node styling, safe XML text, atomic writes.
+
+Graph formats (GraphML, GEXF, JSON, CSV) describe every node with the same
+attributes: ``type`` (the kind: Firm, Government, Person, Deal, Source),
+``label`` (the display name: name, else title, else id) and the node's
+properties under their model names. Relationships carry ``type`` (PARTY_TO,
+CITES, ...) and their properties (``role``, ``note``). Formats without a list
+type join list values with the model's separator ``|``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from ..graph.model import MODEL
+from ..graph.records import Node, Rel, Subgraph
+# The map's fill for deals whose status is in style.grey_status (rejected, cancelled, expired),
+# and its colour for kinds without one, so that exports look like the map.
+from ..viz.elements import DEFAULT_STYLE as _MAP_DEFAULT
+from ..viz.elements import GREY
+
+__all__ = ["TYPE_ATTR", "LABEL_ATTR", "RESERVED", "node_attrs", "rel_attrs", "flat",
+           "flat_attrs", "attribute_types", "node_columns", "rel_columns", "list_fields",
+           "node_colour", "node_shape", "GREY", "xml_text", "xml_attr", "write_text",
+           "write_bytes", "ordered_nodes", "ordered_rels", "is_grey", "is_dashed"]
+
+TYPE_ATTR = "type"
+LABEL_ATTR = "label"
+# Attribute names the formats use for themselves; no model field may be called so.
+RESERVED = frozenset({TYPE_ATTR, LABEL_ATTR, "id", "source", "target", "key"})
+
+
+
+# -- attribute tables ------------------------------------------------------------
+
+def ordered_nodes(sub: Subgraph) -> list[Node]:
+    """Nodes by kind in model order, then by id: the order every format writes."""
+    rank = {MODEL.kinds[k].label: i for i, k in enumerate(MODEL.node_kinds)}
+    return sorted(sub.nodes.values(), key=lambda n: (rank.get(n.label, len(rank)), n.id))
+
+
+def ordered_rels(sub: Subgraph) -> list[Rel]:
+    return sorted(sub.rels, key=lambda r: (r.type, r.src, r.dst, r.props.get("role", "")))
+
+
+def _field_order() -> dict[str, int]:
+    order: dict[str, int] = {}
+    for kind in MODEL.kinds.values():
+        if kind.is_node:
+            for f in kind.prop_fields:
+                order.setdefault(f.name, len(order))
+    return order
+
+
+_FIELD_ORDER = _field_order()
+_REL_FIELD_ORDER = {f.name: i for i, f in enumerate(
+    f for k in MODEL.kinds.values() if k.rel for f in k.fields.values()
+    if f.type not in ("ref", "refs"))}
+
+
+def list_fields() -> list[str]:
+    """Names of the node properties that hold lists (``aliases``)."""
+    out: list[str] = []
+    for kind in MODEL.kinds.values():
+        for f in kind.prop_fields:
+            if f.multi and f.name not in out:
+                out.append(f.name)
+    return out
+
+
+def _sorted_keys(keys, order: dict[str, int]) -> list[str]:
+    return sorted(keys, key=lambda k: (order.get(k, len(order)), k))
+
+
+def node_attrs(node: Node) -> dict:
+    """``type``, ``label`` and the properties of a node (lists kept as lists)."""
+    out = {TYPE_ATTR: node.label, LABEL_ATTR: node.name}
+    for k in _sorted_keys(node.props, _FIELD_ORDER):
+        out[k] = node.props[k]
+    return out
+
+
+def rel_attrs(rel: Rel) -> dict:
+    out = {TYPE_ATTR: rel.type}
+    for k in _sorted_keys(rel.props, _REL_FIELD_ORDER):
+        out[k] = rel.props[k]
+    return out
+
+
+def flat(value):
+    """A value as formats without lists hold it: lists joined with ``|``."""
+    if isinstance(value, (list, tuple)):
+        return MODEL.separator.join(str(v) for v in value)
+    return value
+
+
+def flat_attrs(attrs: dict) -> dict:
+    return {k: flat(v) for k, v in attrs.items() if v is not None}
+
+
+def node_columns(sub: Subgraph) -> list[str]:
+    """``type``, ``label`` and every node property of the model (model order), plus any
+    other property the subgraph's nodes carry."""
+    extra = {k for n in sub.nodes.values() for k in n.props if k not in _FIELD_ORDER}
+    return [TYPE_ATTR, LABEL_ATTR] + list(_FIELD_ORDER) + sorted(extra)
+
+
+def rel_columns(sub: Subgraph) -> list[str]:
+    extra = {k for r in sub.rels for k in r.props if k not in _REL_FIELD_ORDER}
+    return [TYPE_ATTR] + list(_REL_FIELD_ORDER) + sorted(extra)
+
+
+def attribute_types(rows: list[dict]) -> dict[str, str]:
+    """For each attribute of ``rows`` (flat dicts), in first-seen order: ``long`` when every
+    value is an int, ``double`` when every value is a number, else ``string``."""
+    kinds: dict[str, set] = {}
+    for row in rows:
+        for k, v in row.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                t = "string"
+            else:
+                t = "long" if isinstance(v, int) else "double"
+            kinds.setdefault(k, set()).add(t)
+    out = {}
+    for k, ts in kinds.items():
+        out[k] = "string" if "string" in ts else "double" if "double" in ts else "long"
+    return out
+
+
+# -- styling (the map's colours and shapes, from model.yaml) ---------------------------------
+
+def is_grey(node: Node) -> bool:
+    return node.label == "Deal" and node.props.get("status") in MODEL.style.get("grey_status", [])
+
+
+def is_dashed(node: Node) -> bool:
+    return node.label == "Deal" and node.props.get("status") in \
+        MODEL.style.get("dashed_status", [])
+
+
+def node_colour(node: Node) -> str:
+    """``#rrggbb`` of a node as the map draws it: its kind's colour, grey for dead deals."""
+    if is_grey(node):
+        return GREY
+    return (MODEL.style.get(node.label) or {}).get("color", _MAP_DEFAULT["color"])
+
+
+def node_shape(node: Node) -> str:
+    """The kind's map shape: dot, diamond, triangle, square or box."""
+    return (MODEL.style.get(node.label) or {}).get("shape", "dot")
+
+
+# -- XML text -----------------------------------------------------------------------
+
+# Characters XML 1.0 cannot hold at all; they are replaced by U+FFFD.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value) -> str:
+    """Text escaped for XML element content. Carriage returns become ``&#13;`` so that
+    parsers do not fold them away; characters XML cannot hold become U+FFFD."""
+    text = _XML_INVALID.sub("\ufffd", str(value))
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("\r", "&#13;"))
+
+
+def xml_attr(value) -> str:
+    """Text escaped for a double-quoted XML attribute (whitespace kept as character refs)."""
+    return (xml_text(value).replace('"', "&quot;").replace("\n", "&#10;")
+            .replace("\t", "&#9;"))
+
+
+# -- writing --------------------------------------------------------------------------
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically: a reader sees the old file or the new one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; exports are ordinary files
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_text(path: Path, text: str) -> Path:
+    return write_bytes(path, text.encode("utf-8"))

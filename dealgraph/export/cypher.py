@@ -1,0 +1,157 @@
+r"""Cypher export: a script that recreates the subgraph in Neo4j, for cypher-shell or Neo4j Browser.
+
+The script first creates the constraints dealgraph's Neo4j store uses (unique
+``id`` per key label), then one ``MERGE`` statement per node and per
+relationship, with every value written inline as a Cypher literal. The graph it
+makes is shaped like the store's: entities carry ``Entity`` and their kind's
+label, relationships carry their properties. Run on a database that already
+holds some of it, it updates those nodes instead of duplicating them; run twice,
+it changes nothing the second time.
+
+Every statement is on one line and ends with ``;``; lines that start with
+``//`` are comments. So ``cypher-shell -f FILE`` runs it, and so does a
+program that runs it line by line.
+
+Strings are escaped by ``cypher_string``: backslash, both quotes, newlines,
+tabs and every control, format or separator character become escape
+sequences, so no value can end its string literal.
+
+>>> print(cypher_string("O'Brien \\ \"x\" \n"))
+'O\'Brien \\ \"x\" \n'
+>>> literal({"name": "A", "aliases": ["B", "C"], "value": 5})
+"{`name`: 'A', `aliases`: ['B', 'C'], `value`: 5}"
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from pathlib import Path
+
+from ..errors import DealgraphError
+from ..graph.model import ENTITY_LABEL, MODEL
+from ..graph.records import Subgraph
+from .common import ordered_nodes, ordered_rels, write_text
+
+__all__ = ["write", "render", "statements", "cypher_string", "literal", "SUFFIX"]
+
+SUFFIX = ".cypher"
+DIRECTORY = False
+
+_ENTITY_LABELS = [MODEL.kinds[k].label for k in MODEL.entity_kinds]
+KEY_LABELS = [ENTITY_LABEL] + [MODEL.kinds[k].label for k in MODEL.node_kinds
+                               if not MODEL.kinds[k].entity]
+_ESCAPES = {"\\": "\\\\", "'": "\\'", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t",
+            "\b": "\\b", "\f": "\\f"}
+
+
+def cypher_string(text: str) -> str:
+    """``text`` as a single-quoted Cypher string literal."""
+    out = ["'"]
+    for ch in str(text):
+        esc = _ESCAPES.get(ch)
+        if esc is not None:
+            out.append(esc)
+        elif unicodedata.category(ch)[0] in "CZ" and ch != " ":
+            cp = ord(ch)
+            if cp > 0xFFFF:  # Cypher has no \U escape: a UTF-16 surrogate pair, as Java holds it
+                cp -= 0x10000
+                out.append(f"\\u{0xD800 + (cp >> 10):04x}\\u{0xDC00 + (cp & 0x3FF):04x}")
+            else:
+                out.append(f"\\u{cp:04x}")
+        else:
+            out.append(ch)
+    out.append("'")
+    return "".join(out)
+
+
+def _name(name: str) -> str:
+    """A property key as a backtick-quoted Cypher name."""
+    return "`" + str(name).replace("`", "``") + "`"
+
+
+def literal(value) -> str:
+    """A Python value (str, int, float, bool, None, list, dict) as a Cypher literal."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise DealgraphError(f"cannot write {value!r} as a Cypher literal")
+        text = repr(value)
+        return text.replace("e+", "e")  # Cypher exponents take no '+'
+    if isinstance(value, str):
+        return cypher_string(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_name(k)}: {literal(v)}" for k, v in value.items()) + "}"
+    raise DealgraphError(f"cannot write a {type(value).__name__} as a Cypher literal")
+
+
+def _key_label(label: str) -> str:
+    return ENTITY_LABEL if label in _ENTITY_LABELS else MODEL.label(label)
+
+
+def schema_statements() -> list[str]:
+    """The constraints and index of dealgraph's Neo4j store (same names)."""
+    out = [f"CREATE CONSTRAINT dealgraph_{label.lower()}_id IF NOT EXISTS "
+           f"FOR (n:{MODEL.label(label)}) REQUIRE n.id IS UNIQUE;" for label in KEY_LABELS]
+    out.append(f"CREATE INDEX dealgraph_entity_name IF NOT EXISTS "
+               f"FOR (n:{ENTITY_LABEL}) ON (n.name);")
+    return out
+
+
+def statements(sub: Subgraph) -> list[str]:
+    """The script's statements, each one line ending in ``;``: schema, nodes, relationships."""
+    out = schema_statements()
+    for node in ordered_nodes(sub):
+        key = _key_label(node.label)
+        props = literal({"id": node.id, **node.props})
+        stmt = f"MERGE (n:{key} {{id: {cypher_string(node.id)}}}) SET n = {props}"
+        if key != node.label:
+            others = [lab for lab in _ENTITY_LABELS if lab != node.label]
+            stmt += f", n:{MODEL.label(node.label)}"
+            if others:
+                stmt += " REMOVE n:" + ":".join(MODEL.label(o) for o in others)
+        out.append(stmt + ";")
+    for rel in ordered_rels(sub):
+        a = _key_label(sub.nodes[rel.src].label)
+        b = _key_label(sub.nodes[rel.dst].label)
+        rtype = MODEL.rel_type(rel.type)
+        match = (f"MATCH (a:{a} {{id: {cypher_string(rel.src)}}}) "
+                 f"MATCH (b:{b} {{id: {cypher_string(rel.dst)}}}) ")
+        if "role" in rel.props:
+            merge = f"MERGE (a)-[r:{rtype} {{role: {literal(rel.props['role'])}}}]->(b)"
+        else:
+            merge = f"MERGE (a)-[r:{rtype}]->(b)"
+        setter = f" SET r = {literal(dict(rel.props))}" if rel.props else ""
+        out.append(match + merge + setter + ";")
+    return out
+
+
+def render(sub: Subgraph, context=None) -> str:
+    head = ["// dealgraph Cypher export"]
+    if context is not None:
+        head += [f"// {_comment(context.title)}", f"// Selection: {_comment(context.question)}",
+                 f"// Generated {context.generated_text}"]
+    head += [f"// {len(sub.nodes)} nodes, {len(sub.rels)} relationships.",
+             "//",
+             "// Run with:  cypher-shell -a bolt://HOST:7687 -u neo4j -f THIS_FILE",
+             "// or paste into Neo4j Browser. Every statement is one line ending in ';'.",
+             "// MERGE on ids: running it again, or on a database that holds part of the",
+             "// graph already, updates those nodes and relationships instead of duplicating them.",
+             ""]
+    return "\n".join(head) + "\n".join(statements(sub)) + "\n"
+
+
+def _comment(text: str) -> str:
+    """Text for a ``//`` comment: on one line, whatever it holds."""
+    return "".join(" " if unicodedata.category(ch)[0] in "CZ" else ch for ch in str(text))
+
+
+def write(sub: Subgraph, path: Path, context) -> list[Path]:
+    return [write_text(Path(path), render(sub, context))]
