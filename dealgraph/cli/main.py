@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 
 import click
 
@@ -51,9 +52,62 @@ def store_options(func):
     return wrapper
 
 
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    """``--kind a,b --kind c`` -> ``(a, b, c)``."""
+    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
+
+
+def selection_options(func):
+    """``--focus``, ``--hops``, ``--kind``, ``--status``, ``--country``, ``--as-of``:
+    how ``map`` and ``export`` select a subgraph. Passes ``selection`` (a Selection)."""
+    from ..graph.select import MAX_HOPS, Selection
+
+    @click.option("--focus", metavar="NAME", help="Centre on this entity (id, name or alias).")
+    @click.option("--hops", type=int, default=1, show_default=True,
+                  help=f"Counterparty steps around --focus (0-{MAX_HOPS}).")
+    @click.option("--kind", "kinds", multiple=True, metavar="KIND",
+                  help="Only deals of these kinds (repeat or comma-separate).")
+    @click.option("--status", "statuses", multiple=True, metavar="STATUS",
+                  help="Only deals with these statuses (repeat or comma-separate).")
+    @click.option("--country", "countries", multiple=True, metavar="CC",
+                  help="Only deals with a party in these countries (ISO codes).")
+    @click.option("--as-of", "as_of", metavar="DATE", help="Only deals in force on this date.")
+    @functools.wraps(func)
+    def wrapper(*args, focus, hops, kinds, statuses, countries, as_of, **kwargs):
+        selection = Selection(focus=focus, hops=hops, kinds=_split(kinds),
+                              statuses=_split(statuses), countries=_split(countries),
+                              as_of=as_of)
+        return func(*args, selection=selection, **kwargs)
+    return wrapper
+
+
+def parse_params(values: tuple[str, ...]) -> dict[str, str]:
+    """``-p key=value`` options as a dict; a malformed one is a usage error."""
+    out = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{item!r} is not key=value", param_hint="-p/--param")
+        out[key.strip()] = value
+    return out
+
+
 def format_option(*choices: str, default: str = "table"):
     return click.option("--format", "fmt", type=click.Choice(choices), default=default,
                         show_default=True, help="Output format.")
+
+
+# Characters that would break "one line per error" or act on a terminal when an error
+# message quotes hostile input: C0/C1 controls (newlines, ESC), line and paragraph
+# separators, bidirectional overrides, and unpaired surrogates (not encodable).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+                     "\ud800-\udfff]")
+
+
+def one_line(text) -> str:
+    """``text`` safe to print as one line of a terminal: unsafe characters become
+    Python escapes (``\\n``, ``\\x1b``, ``\\ud800``)."""
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
 
 
 class DealgraphGroup(click.Group):
@@ -64,12 +118,12 @@ class DealgraphGroup(click.Group):
             return super().invoke(ctx)
         except LoadError as exc:
             for problem in exc.problems:
-                click.echo(f"error: {problem}", err=True)
+                click.echo(f"error: {one_line(problem)}", err=True)
             n = len(exc.problems)
             click.echo(f"{n} problem{'s' if n != 1 else ''}; nothing was loaded.", err=True)
             ctx.exit(1)
         except DealgraphError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {one_line(exc)}", err=True)
             ctx.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted; the store is as it was before this command.", err=True)
