@@ -7,8 +7,8 @@ with a node's degree, which spreads the deals around a hub), then nodes that
 still overlap are pushed apart, and the parts are packed in rows, largest
 first. Positions are deterministic for a given graph and seed. Parts of up to
 ``ALL_PAIRS_MAX`` nodes compare every pair; larger ones only nearby pairs (a
-grid of cells). Graphs of more than ``FORCE_MAX`` nodes get a spiral in
-breadth-first order instead, which costs next to nothing.
+grid of cells). Graphs of more than ``FORCE_MAX`` nodes get the maps' radial
+layout instead (dealgraph.viz.layout), which is linear in the graph's size.
 
 >>> pos = positions(["a", "b", "c"], [("a", "b"), ("b", "c")])
 >>> sorted(pos) == ["a", "b", "c"] and all(0 <= x <= 1 and 0 <= y <= 1 for x, y in pos.values())
@@ -21,10 +21,12 @@ import math
 import random
 from collections import defaultdict
 
+from ..viz.layout import radial_layout
+
 __all__ = ["positions", "ALL_PAIRS_MAX", "FORCE_MAX"]
 
 ALL_PAIRS_MAX = 300       # above this, repulsion only between nodes in neighbouring cells
-FORCE_MAX = 2_000         # above this, a spiral in breadth-first order instead of forces
+FORCE_MAX = 2_000         # above this, the radial layout of the maps instead of forces
 _WORK_BUDGET = 2_500_000  # rough number of pair computations for one part's layout
 
 
@@ -41,7 +43,7 @@ def positions(nodes, edges, seed: int = 7, aspect: float = 1.5) -> dict[str, tup
             adj[a].add(b)
             adj[b].add(a)
     if len(ids) > FORCE_MAX:
-        return _spiral(ids, adj)
+        return _radial(ids, adj)
     parts = _components(ids, adj)
     placed = [_force(part, [(a, b) for a in part for b in adj[a] if a < b], seed)
               for part in parts]
@@ -187,36 +189,10 @@ def _separate(xs, ys, gap: float, rounds: int = 60) -> None:
             break
 
 
-def _spiral(ids, adj) -> dict[str, tuple[float, float]]:
-    """A sunflower spiral, nodes placed in breadth-first order from the best-connected
-    node of each part (largest part first), so that neighbours stay close."""
-    seen: set[str] = set()
-    parts = []
-    for start in sorted(ids, key=lambda v: (-len(adj[v]), v)):
-        if start in seen:
-            continue
-        seen.add(start)
-        order, queue = [], [start]
-        while queue:
-            order.extend(queue)
-            nxt = []
-            for v in queue:
-                for w in sorted(adj[v]):
-                    if w not in seen:
-                        seen.add(w)
-                        nxt.append(w)
-            queue = nxt
-        parts.append(order)
-    parts.sort(key=len, reverse=True)
-    order = [v for part in parts for v in part]
-    golden = math.pi * (3 - math.sqrt(5))
-    n = len(order)
-    xs, ys = [], []
-    for i in range(n):
-        r = math.sqrt((i + 0.5) / n)
-        xs.append(0.5 + r * math.cos(i * golden) / 2)
-        ys.append(0.5 + r * math.sin(i * golden) / 2)
-    return _normalise(order, xs, ys)
+def _radial(ids, adj) -> dict[str, tuple[float, float]]:
+    """The maps' linear-time radial layout, scaled into the unit square."""
+    pos = radial_layout(ids, [(a, b) for a in ids for b in adj[a] if a < b])
+    return _normalise(ids, [pos[v][0] for v in ids], [pos[v][1] for v in ids])
 
 
 def _normalise(ids, xs, ys) -> dict[str, tuple[float, float]]:
