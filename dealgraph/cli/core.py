@@ -7,29 +7,65 @@ from pathlib import Path
 import click
 
 from ..demo import run_demo
-from ..loaders import check_paths, load_paths
+from ..loaders import INPUT_FORMATS, load_paths, preview_paths
 from .main import cli, format_option, print_mapping, store_options
+
+
+_OUTPUT_FORMATS = ("table", "json")
+DRY_RUN_PROBLEMS = 20
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Validate and report counts; write nothing.")
-@format_option("table", "json")
+@click.option("--mapping", type=click.Path(path_type=Path), metavar="FILE",
+              help="Read CSV / JSON Lines files through this mapping file (docs/mapping.md).")
+@click.option("--format", "formats", multiple=True,
+              type=click.Choice(_OUTPUT_FORMATS + INPUT_FORMATS),
+              help="Input format: native (default) or ftm (FollowTheMoney entity streams); "
+                   "output format: table (default) or json. Repeat to give both, e.g. "
+                   "--format ftm --format json.")
+@click.option("--dry-run", is_flag=True,
+              help="Validate and report counts per type and the first problems; write nothing.")
 @store_options
-def load(paths, dry_run, fmt, opener):
-    """Load datasets (directories or CSV/JSON/YAML files) into the store.
+def load(paths, mapping, formats, dry_run, opener):
+    """Load datasets, FtM streams or mapped CSV / JSON Lines files into the store.
+
+    PATHS are dealgraph's own datasets (directories or CSV/JSON/YAML files) by
+    default; FollowTheMoney entity streams with --format ftm; any CSV or JSON
+    Lines file with --mapping FILE (see docs/mapping.md).
 
     Every problem in the input is reported with file, line and field; if there
     is any, nothing is written. Loading the same data again changes nothing.
 
-    Example: dealgraph load mydata/
+    Example: dealgraph load acquisitions.csv --mapping acquisitions.yaml
     """
+    outputs = [f for f in formats if f in _OUTPUT_FORMATS]
+    inputs = [f for f in formats if f in INPUT_FORMATS]
+    if len(set(outputs)) > 1 or len(set(inputs)) > 1:
+        raise click.UsageError("give at most one input format (native, ftm) and one output "
+                               "format (table, json)")
+    if mapping is not None and inputs and inputs[0] != "native":
+        raise click.UsageError("--mapping reads CSV / JSON Lines; it cannot be combined with "
+                               f"--format {inputs[0]}")
+    fmt = outputs[0] if outputs else "table"
+    input_format = inputs[0] if inputs else "native"
     with opener() as store:
         if dry_run:
-            result = {"would_load": check_paths(store, list(paths)).counts()}
+            preview = preview_paths(store, list(paths), input_format, mapping)
         else:
-            result = load_paths(store, list(paths)).as_dict()
-    print_mapping(result, fmt)
+            result = load_paths(store, list(paths), input_format, mapping).as_dict()
+    if not dry_run:
+        print_mapping(result, fmt)
+        return
+    print_mapping(preview.as_dict(), fmt)
+    if preview.problems:
+        for problem in preview.problems[:DRY_RUN_PROBLEMS]:
+            click.echo(f"error: {problem}", err=True)
+        n = len(preview.problems)
+        more = f" (the first {DRY_RUN_PROBLEMS} shown)" if n > DRY_RUN_PROBLEMS else ""
+        click.echo(f"{n} problem{'s' if n != 1 else ''}{more}; nothing would be loaded.",
+                   err=True)
+        raise click.exceptions.Exit(1)
 
 
 @cli.command()

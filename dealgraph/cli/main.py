@@ -14,7 +14,7 @@ import re
 import click
 
 from .. import __version__
-from ..errors import DealgraphError, LoadError
+from ..errors import DealgraphError, LoadError, ParameterError
 from ..graph.backends import BACKENDS, Neo4jSettings, open_store
 
 
@@ -81,14 +81,18 @@ def selection_options(func):
     return wrapper
 
 
-def parse_params(values: tuple[str, ...]) -> dict[str, str]:
-    """``-p key=value`` options as a dict; a malformed one is a usage error."""
-    out = {}
-    for item in values:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise click.BadParameter(f"{item!r} is not key=value", param_hint="-p/--param")
-        out[key.strip()] = value
+def parse_params(pairs) -> dict[str, str]:
+    """``-p key=value`` options as a dict; ParameterError on a pair without ``=``
+    or a key given twice."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ParameterError(f"-p {pair!r}: expected key=value")
+        if key in out:
+            raise ParameterError(f"{key}: given twice")
+        out[key] = value
     return out
 
 

@@ -279,6 +279,11 @@ class EmbeddedStore(Store):
         return sorted((Rel(src, "PARTY_TO", dst, json.loads(props)) for src, dst, props in rows),
                       key=lambda r: (r.dst, r.src, r.props.get("role", "")))
 
+    def linked_from(self, ids: Iterable[str], rel_type: str) -> set[str]:
+        return {r[0] for r in self._in_chunks(
+            f"SELECT src FROM rels WHERE type='{MODEL.rel_type(rel_type)}' AND dst IN ({{marks}})",
+            ids)}
+
     def subgraph(self, ids: Iterable[str] | None = None) -> Subgraph:
         if ids is None:
             g = self.graph

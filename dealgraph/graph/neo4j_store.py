@@ -16,7 +16,7 @@ from typing import Iterable
 import neo4j
 from neo4j import GraphDatabase, RoutingControl
 from neo4j.exceptions import AuthError, ClientError, ConfigurationError, DriverError, \
-    Neo4jError, ServiceUnavailable, SessionExpired, TransientError
+    IncompleteCommit, Neo4jError, ServiceUnavailable, SessionExpired, TransientError
 
 from ..errors import DealgraphError, StoreUnavailable
 from .backends import Neo4jSettings
@@ -30,6 +30,9 @@ CHUNK = 10_000
 URI_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 ENTITY_LABELS = tuple(MODEL.kinds[k].label for k in MODEL.entity_kinds)
 KEY_LABELS = (ENTITY_LABEL, "Deal", "Source")
+# Not a model label: a node that exists only inside a write transaction, whose MERGE (on a
+# uniqueness constraint) makes concurrent loads wait for each other; see _apply_tx.
+LOAD_LOCK = "DealgraphLoadLock"
 
 
 def key_label(label: str) -> str:
@@ -120,6 +123,8 @@ class Neo4jStore(Store):
             f"FOR (n:{MODEL.label(label)}) REQUIRE n.id IS UNIQUE" for label in KEY_LABELS]
         statements.append(f"CREATE INDEX dealgraph_entity_name IF NOT EXISTS "
                           f"FOR (n:{ENTITY_LABEL}) ON (n.name)")
+        statements.append(f"CREATE CONSTRAINT dealgraph_load_lock IF NOT EXISTS "
+                          f"FOR (n:{LOAD_LOCK}) REQUIRE n.id IS UNIQUE")
         try:
             with self._session(write=True) as session:
                 for stmt in statements:
@@ -135,13 +140,26 @@ class Neo4jStore(Store):
         try:
             with self._session(write=True) as session:
                 return session.execute_write(self._apply_tx, batch)
+        except IncompleteCommit as exc:
+            raise StoreUnavailable(
+                f"lost Neo4j at {self.uri} while committing ({_reason(exc)}); the load may or "
+                "may not be in the store: run it again (loading is idempotent)") from None
         except (ServiceUnavailable, SessionExpired, TransientError) as exc:
             raise StoreUnavailable(
                 f"lost Neo4j at {self.uri} during the write ({_reason(exc)}); the transaction "
                 "was not committed, so nothing of this load is in the store: run it again") from None
+        except Neo4jError as exc:
+            raise DealgraphError(
+                f"Neo4j at {self.uri} refused the write ({exc.code}: {_reason(exc)}); the "
+                "transaction was rolled back, so nothing of this load is in the store") from None
 
     def _apply_tx(self, tx, batch: Batch) -> ApplySummary:
         summary = ApplySummary()
+        # 0. one load at a time: this MERGE waits on the constraint's index entry until any
+        # other load's transaction ends, so what follows reads what that load committed
+        # (two loads at once would otherwise both create a node or a relationship). The node
+        # is deleted again before the commit.
+        tx.run(f"MERGE (:{LOAD_LOCK} {{id: 'load'}})").consume()
         labels = {n.id: n.label for n in batch.nodes}
         # 1. compare with what is stored, and write only changed nodes
         existing: dict[str, tuple[str, dict]] = {}
@@ -232,6 +250,7 @@ class Neo4jStore(Store):
                       f"CREATE (a)-[r:{MODEL.rel_type(typ)}]->(b) SET r = row.props")
             for chunk in _chunks(rows):
                 tx.run(cypher, rows=chunk).consume()
+        tx.run(f"MATCH (n:{LOAD_LOCK} {{id: 'load'}}) DELETE n").consume()
         return summary
 
     def _labels_tx(self, tx, ids: set[str]) -> dict[str, str]:
@@ -306,6 +325,12 @@ class Neo4jStore(Store):
             "RETURN p.id AS src, d.id AS dst, properties(r) AS props ORDER BY dst, src",
             {"ids": sorted(set(entity_ids))})
         return [Rel(r["src"], party, r["dst"], dict(r["props"])) for r in recs]
+
+    def linked_from(self, ids: Iterable[str], rel_type: str) -> set[str]:
+        labels = "|".join(MODEL.label(k) for k in KEY_LABELS)
+        return {r["id"] for r in self.read(
+            f"MATCH (a:{labels})-[:{MODEL.rel_type(rel_type)}]->(b:{labels}) "
+            "WHERE b.id IN $ids RETURN DISTINCT a.id AS id", {"ids": sorted(set(ids))})}
 
     def subgraph(self, ids: Iterable[str] | None = None) -> Subgraph:
         labels = "|".join(MODEL.label(k) for k in KEY_LABELS)

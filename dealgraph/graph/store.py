@@ -61,6 +61,11 @@ class Store(ABC):
         """Every PARTY_TO relationship of every deal that one of ``entity_ids`` is party to."""
 
     @abstractmethod
+    def linked_from(self, ids: Iterable[str], rel_type: str) -> set[str]:
+        """Ids of the nodes with a ``rel_type`` relationship to one of ``ids``
+        (e.g. the subsidiaries of firms with SUBSIDIARY_OF)."""
+
+    @abstractmethod
     def subgraph(self, ids: Iterable[str] | None = None) -> Subgraph:
         """The nodes with ``ids`` (all nodes when None), the relationships among
         them, and the Source nodes they cite with those CITES relationships."""

@@ -95,7 +95,7 @@ def test_errors_are_one_line(runner, seeded, tmp_path):
     assert result.exit_code == 1 and "unknown value 'finished'" in result.stderr
     result = _run(runner, seeded, "--format", "json", "--query", "partners", "-p", "entity",
                   "-o", str(tmp_path / "x.json"))
-    assert result.exit_code == 2 and "is not key=value" in result.stderr
+    assert result.exit_code == 1 and result.stderr == "error: -p 'entity': expected key=value\n"
     result = _run(runner, seeded, "--format", "json", "-p", "a=b", "-o", str(tmp_path / "x.json"))
     assert result.exit_code == 1 and "use it with --query" in result.stderr
     result = _run(runner, seeded, "--format", "pdf", "-o", str(tmp_path / "x"))

@@ -1,0 +1,190 @@
+"""Query commands: ``query list``, ``query show``, ``query run`` and ad-hoc ``cypher``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import click
+
+from ..errors import DealgraphError, NotFound
+from .main import cli, format_option, parse_params, store_options
+
+
+def queries_option(func):
+    """``--queries DIR``: also offer the ``.cypher`` queries in DIR."""
+    return click.option("--queries", "queries_dir", envvar="DEALGRAPH_QUERIES", metavar="DIR",
+                        type=click.Path(path_type=Path),
+                        help="Directory of your own .cypher queries [env DEALGRAPH_QUERIES].")(func)
+
+
+def params_option(func):
+    return click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
+                        help="A query parameter (repeatable).")(func)
+
+
+def _cell(value, sep: str = "; ") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return sep.join(_cell(v, sep) if not isinstance(v, (dict, list)) else json.dumps(v)
+                        for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def render_rows(columns, rows, fmt: str) -> str:
+    """Rows as an aligned table, a JSON list of objects keyed by ``columns``, or CSV."""
+    if fmt == "json":
+        return json.dumps([{c: row.get(c) for c in columns} for row in rows], indent=2,
+                          ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row.get(c), "|") for c in columns])
+        return buf.getvalue()
+    cells = [[" ".join(_cell(row.get(c)).split()) for c in columns] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in cells]
+    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(lines) + "\n"
+
+
+@cli.group("query")
+def query_group():
+    """Saved queries: list them, show one, run one on either store.
+
+    Example: dealgraph query run partners -p entity=Huawei --as-of 2023-06
+    """
+
+
+@query_group.command("list")
+@format_option("table", "json")
+@queries_option
+def list_command(fmt, queries_dir):
+    """List the saved queries with the question each answers (no store is opened).
+
+    Example: dealgraph query list
+    """
+    from ..queries import all_queries
+    queries = all_queries(queries_dir)
+    rows = [{"name": q.name, "question": q.question,
+             "parameters": ", ".join(p.name for p in q.params)} for q in queries.values()]
+    click.echo(render_rows(("name", "question", "parameters"), rows, fmt), nl=False)
+
+
+@query_group.command("show")
+@click.argument("name")
+@format_option("text", "json", default="text")
+@queries_option
+def show_command(name, fmt, queries_dir):
+    """Show a saved query's parameters, columns and Cypher (no store is opened).
+
+    Example: dealgraph query show paths
+    """
+    from ..queries import get_query
+    from ..queries.catalogue import example_command
+    q = get_query(name, queries_dir)
+    if fmt == "json":
+        click.echo(json.dumps({
+            "name": q.name, "question": q.question,
+            "parameters": [{"name": p.name, "type": p.describe(), "required": p.required,
+                            "default": p.default, "help": p.help} for p in q.params],
+            "columns": list(q.columns), "cypher": q.cypher, "origin": q.origin,
+            "embedded": q.networkx is not None}, indent=2))
+        return
+    click.echo(f"{q.name}: {q.question}")
+    if q.details:
+        click.echo(q.details)
+    click.echo("\nParameters:")
+    for p in q.params:
+        default = "required" if p.required else f"default {p.default}"
+        click.echo(f"  {p.name} ({p.describe()}; {default})  {p.help}")
+    if not q.params:
+        click.echo("  none")
+    click.echo("  --as-of DATE  leave out deals announced after DATE or ended before it")
+    click.echo(f"\nColumns: {', '.join(q.columns)}")
+    if q.example:
+        click.echo(f"\nExample: {example_command(q)}")
+    if q.networkx is None:
+        click.echo("\nRuns on Neo4j only (no Python implementation for the embedded store).")
+    click.echo("\nCypher:\n")
+    click.echo(q.cypher.rstrip())
+
+
+@query_group.command("run")
+@click.argument("name")
+@params_option
+@click.option("--as-of", "as_of", metavar="DATE",
+              help="Leave out deals announced after DATE or ended before it.")
+@format_option("table", "json", "csv")
+@click.option("--limit", type=int, metavar="N", help="Print only the first N rows.")
+@click.option("--map", "map_path", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="FILE.html", help="Also write a map of what the rows name.")
+@queries_option
+@store_options
+def run_command(name, params, as_of, fmt, limit, map_path, queries_dir, opener):
+    """Run a saved query and print its rows.
+
+    Parameters are given as -p key=value (see `dealgraph query show NAME`).
+
+    Example: dealgraph query run investors -p target=Huawei --format json
+    """
+    from ..queries import run_saved_query
+    raw = parse_params(params)
+    with opener() as store:
+        result = run_saved_query(store, name, raw, as_of=as_of, limit=limit,
+                                 extra_dir=queries_dir)
+        if map_path is not None:
+            _write_map(store, result, map_path, name)
+    click.echo(render_rows(result.columns, result.rows, fmt), nl=False)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+
+
+def _write_map(store, result, path: Path, name: str) -> None:
+    try:
+        from ..viz.render import subgraph_for_rows, write_map
+    except ImportError:
+        raise DealgraphError("--map: maps are not available in this installation "
+                             "(dealgraph.viz.render is missing)") from None
+    # the entities the query was asked about belong on the map too
+    asked = {p.name: result.params.get(p.name) for p in result.query.params
+             if p.type == "entity"} if result.query else {}
+    sub = subgraph_for_rows(store, result.rows + ([asked] if asked else []))
+    if not sub.nodes:
+        raise NotFound(f"--map: the rows of {name} name nothing in the store to map")
+    info = write_map(sub, path, title=f"dealgraph query {name}")
+    click.echo(f"Wrote {info.describe()}", err=True)
+
+
+@cli.command("cypher")
+@click.argument("text")
+@params_option
+@format_option("table", "json", "csv")
+@click.option("--write", is_flag=True, help="Allow statements that write (CREATE, MERGE, SET...).")
+@store_options
+def cypher_command(text, params, fmt, write, opener):
+    """Run ad-hoc Cypher on Neo4j, in a read transaction unless --write.
+
+    -p values are read as JSON when they parse (numbers, true, null, lists, "quoted"),
+    otherwise as text. On the embedded store, use a saved query instead.
+
+    Example: dealgraph cypher "MATCH (f:Firm {country: $cc}) RETURN f.id, f.name" -p cc=CN
+    """
+    from ..queries.adhoc import parse_value, run_cypher_text
+    values = {k: parse_value(v) for k, v in parse_params(params).items()}
+    with opener() as store:
+        result = run_cypher_text(store, text, values, write=write)
+    click.echo(render_rows(result.columns, result.rows, fmt), nl=False)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)

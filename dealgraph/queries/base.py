@@ -1,0 +1,344 @@
+"""What a saved query is: declared parameters, result columns, Cypher and a NetworkX twin.
+
+A query module declares ``NAME``, ``QUESTION``, ``PARAMS`` (a list of ``Param``),
+``COLUMNS``, ``SORT``, ``CYPHER`` and ``networkx(g, params)``; ``SavedQuery.from_module``
+turns it into the object both stores run. Rows from either store go through the
+same ``finish`` step (lists sorted, floats rounded, rows sorted by ``SORT`` then by
+every column), which is what makes the two stores' answers identical row by row.
+
+>>> p = Param("hops", "int", default=2, min=1, max=6, help="steps")
+>>> p.parse(None, "3")
+3
+>>> p.parse(None, "9")
+Traceback (most recent call last):
+...
+dealgraph.errors.ParameterError: hops: must be between 1 and 6, got 9
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Callable
+
+from ..errors import DealgraphError, NotFound, ParameterError
+from ..graph.dates import AS_OF_CYPHER, normalise_as_of
+from ..graph.records import Subgraph
+from ..graph.resolve import resolve_entity
+from ..graph.values import COUNTRIES, ValueProblem, parse_date
+
+__all__ = ["Param", "SavedQuery", "PARAM_TYPES", "as_of_cypher", "merge_subgraphs",
+           "finish_rows"]
+
+PARAM_TYPES = ("entity", "int", "str", "country", "date")
+FLOAT_DIGITS = 6
+
+
+def as_of_cypher(var: str = "d") -> str:
+    """The as-of rule (``AS_OF_CYPHER``) for a deal bound to ``var`` instead of ``d``."""
+    if not re.fullmatch(r"[A-Za-z_]\w*", var):
+        raise ValueError(f"bad Cypher variable {var!r}")
+    return re.sub(r"\bd\.", f"{var}.", AS_OF_CYPHER)
+
+
+@dataclass(frozen=True)
+class Param:
+    """A declared query parameter.
+
+    ``type`` is one of ``entity`` (an id, name or alias, resolved to an id; ``labels``
+    may restrict the kind), ``int`` (within ``min``..``max``), ``str``, ``country``
+    (ISO 3166-1 alpha-2) or ``date`` (YYYY, YYYY-MM or YYYY-MM-DD). A parameter
+    without a default is required.
+    """
+    name: str
+    type: str
+    default: Any = None
+    help: str = ""
+    required: bool | None = None
+    min: int | None = None
+    max: int | None = None
+    labels: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if self.type not in PARAM_TYPES:
+            raise ValueError(f"parameter {self.name}: unknown type {self.type!r} "
+                             f"(expected one of: {', '.join(PARAM_TYPES)})")
+        if self.required is None:
+            object.__setattr__(self, "required", self.default is None)
+
+    def describe(self) -> str:
+        """The type as shown to users: ``int 1..6``, ``entity (Government)``."""
+        text = self.type
+        if self.type == "int" and (self.min is not None or self.max is not None):
+            low = "" if self.min is None else self.min
+            high = "" if self.max is None else self.max
+            text += f" {low}..{high}"
+        if self.labels:
+            text += f" ({', '.join(self.labels)})"
+        return text
+
+    def parse(self, store, raw) -> Any:
+        """The checked value of ``raw`` (text from the command line, or a value).
+
+        Raises ParameterError or NotFound whose message starts with the parameter name.
+        """
+        name = self.name
+        if isinstance(raw, str):
+            raw = raw.strip()
+            if raw == "":
+                raise ParameterError(f"{name}: empty value")
+        if self.type == "int":
+            if isinstance(raw, bool):
+                raise ParameterError(f"{name}: expected a whole number, got {raw!r}")
+            try:
+                value = int(raw) if not isinstance(raw, float) or raw.is_integer() else None
+            except (TypeError, ValueError):
+                value = None
+            if value is None:
+                raise ParameterError(f"{name}: expected a whole number, got {raw!r}")
+            too_low = self.min is not None and value < self.min
+            too_high = self.max is not None and value > self.max
+            if too_low or too_high:
+                if self.min is not None and self.max is not None:
+                    bounds = f"between {self.min} and {self.max}"
+                elif self.min is not None:
+                    bounds = f"at least {self.min}"
+                else:
+                    bounds = f"at most {self.max}"
+                raise ParameterError(f"{name}: must be {bounds}, got {value}")
+            return value
+        text = str(raw)
+        if self.type == "str":
+            return text
+        if self.type == "country":
+            code = text.upper()
+            if code not in COUNTRIES:
+                raise ParameterError(f"{name}: {text!r} is not an ISO 3166-1 alpha-2 country "
+                                     "code (e.g. CN, DE, US)")
+            return code
+        if self.type == "date":
+            try:
+                return parse_date(text)
+            except ValueProblem as exc:
+                raise ParameterError(f"{name}: {exc}") from None
+        # entity
+        try:
+            node = resolve_entity(store, text)
+        except NotFound as exc:
+            raise NotFound(f"{name}: {exc}") from None
+        if self.labels and node.label not in self.labels:
+            raise ParameterError(f"{name}: {node.id} ({node.name}) is a {node.label}, "
+                                 f"not a {' or '.join(self.labels)}")
+        return node.id
+
+
+def merge_subgraphs(parts: list[Subgraph]) -> Subgraph:
+    """The union of subgraphs (nodes by id, relationships by key)."""
+    out = Subgraph()
+    rels = {}
+    for part in parts:
+        out.nodes.update(part.nodes)
+        for rel in part.rels:
+            rels[rel.key] = rel
+    out.rels = list(rels.values())
+    return out
+
+
+# -- normalising and ordering rows ------------------------------------------------
+
+def _norm(value, ordered: bool = False):
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        value = round(value, FLOAT_DIGITS)
+        return 0.0 if value == 0 else value
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [_norm(v) for v in value]
+        return items if ordered else sorted(items, key=_key)
+    if hasattr(value, "iso_format"):  # neo4j temporal values
+        return value.iso_format()
+    return str(value)
+
+
+class _Desc:
+    """Wraps a sort key so that it sorts in descending order."""
+    __slots__ = ("k",)
+
+    def __init__(self, k):
+        self.k = k
+
+    def __lt__(self, other):
+        return other.k < self.k
+
+    def __eq__(self, other):
+        return self.k == other.k
+
+
+def _key(value):
+    """A total order over normalised values: None last, numbers before text, lists by items."""
+    if value is None:
+        return (3,)
+    if isinstance(value, bool):
+        return (0, int(value))
+    if isinstance(value, (int, float)):
+        return (0, value)
+    if isinstance(value, str):
+        return (1, value)
+    return (2, tuple(_key(v) for v in value))
+
+
+def finish_rows(rows: list[dict], columns: tuple[str, ...], sort: tuple[str, ...] = (),
+                ordered: tuple[str, ...] = ()) -> list[dict]:
+    """Rows keyed by exactly ``columns``, normalised, sorted by ``sort`` (``-col`` for
+    descending; None sorts last ascending) then by all columns."""
+    out = [{c: _norm(r.get(c), c in ordered) for c in columns} for r in rows]
+    spec = [(s[1:], True) if s.startswith("-") else (s, False) for s in sort]
+    spec += [(c, False) for c in columns]
+
+    def row_key(row):
+        return tuple(_Desc(_key(row[c])) if desc else _key(row[c]) for c, desc in spec)
+    out.sort(key=row_key)
+    return out
+
+
+# -- the query object ---------------------------------------------------------------
+
+@dataclass
+class SavedQuery:
+    """A saved query as both stores run it.
+
+    ``scope`` maps an entity parameter to how many counterparty hops of graph the
+    NetworkX side needs around it (an int, or a function of the bound parameters);
+    the embedded store then reads only those neighbourhoods. Without a scope (and
+    without ``local_graph``) the NetworkX side gets the whole graph.
+    """
+    name: str
+    question: str
+    params: tuple[Param, ...]
+    columns: tuple[str, ...]
+    cypher: str
+    networkx: Callable | None = None
+    sort: tuple[str, ...] = ()
+    ordered: tuple[str, ...] = ()
+    scope: dict | None = None
+    local_graph: Callable | None = None
+    check: Callable | None = None
+    cypher_runner: Callable | None = None
+    example: dict = field(default_factory=dict)
+    notes: dict = field(default_factory=dict)
+    details: str = ""
+    origin: str = ""
+    doc: str = ""
+
+    @classmethod
+    def from_module(cls, module: ModuleType) -> "SavedQuery":
+        """Build a query from a module that declares NAME, QUESTION, PARAMS, COLUMNS,
+        CYPHER and ``networkx(g, params)`` (plus optional SORT, ORDERED, SCOPE, EXAMPLE,
+        DETAILS (for the docs), NOTES (by backend, printed with the results),
+        ``local_graph(store, params)``, ``check(params)`` and
+        ``run_cypher(store, params)`` for queries that post-process Cypher results)."""
+        missing = [a for a in ("NAME", "QUESTION", "PARAMS", "COLUMNS", "CYPHER")
+                   if not hasattr(module, a)]
+        if missing:
+            raise DealgraphError(f"query module {module.__name__} lacks {', '.join(missing)}")
+        doc = (module.__doc__ or "").strip()
+        return cls(
+            name=module.NAME, question=module.QUESTION, params=tuple(module.PARAMS),
+            columns=tuple(module.COLUMNS), cypher=module.CYPHER.strip() + "\n",
+            networkx=getattr(module, "networkx", None), sort=tuple(getattr(module, "SORT", ())),
+            ordered=tuple(getattr(module, "ORDERED", ())), scope=getattr(module, "SCOPE", None),
+            local_graph=getattr(module, "local_graph", None), check=getattr(module, "check", None),
+            cypher_runner=getattr(module, "run_cypher", None),
+            example=dict(getattr(module, "EXAMPLE", {})), notes=dict(getattr(module, "NOTES", {})),
+            details=getattr(module, "DETAILS", ""), origin=module.__name__, doc=doc)
+
+    # -- parameters -------------------------------------------------------------------
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def bind(self, store, raw: dict, as_of: str | None = None) -> dict:
+        """Check ``raw`` (name -> text) against the declared parameters and return the
+        values the query runs with, plus ``as_of`` (a full date, or None)."""
+        names = [p.name for p in self.params]
+        unknown = sorted(set(raw) - set(names))
+        if unknown:
+            expected = ", ".join(names) if names else "none"
+            raise ParameterError(f"{unknown[0]}: unknown parameter for query {self.name} "
+                                 f"(its parameters: {expected})")
+        values: dict[str, Any] = {}
+        for p in self.params:
+            if p.name in raw and raw[p.name] is not None:
+                values[p.name] = p.parse(store, raw[p.name])
+            elif p.required:
+                what = (p.help or p.describe()).rstrip(".")
+                raise ParameterError(f"{p.name}: missing parameter of query {self.name}: "
+                                     f"{what} (give -p {p.name}=...)")
+            elif p.type == "entity" and p.default is not None:
+                values[p.name] = p.parse(store, p.default)
+            else:
+                values[p.name] = p.default
+        if self.check is not None:
+            self.check(values)
+        values["as_of"] = normalise_as_of(as_of) if as_of else None
+        return values
+
+    # -- running -----------------------------------------------------------------------
+    def graph_for(self, store, params: dict):
+        """The NetworkX graph the query's ``networkx`` function gets on the embedded store."""
+        if self.local_graph is not None:
+            return self.local_graph(store, params)
+        if self.scope:
+            parts = []
+            for pname, hops in self.scope.items():
+                n = hops(params) if callable(hops) else hops
+                parts.append(store.neighbourhood(params[pname], n))
+            return merge_subgraphs(parts).to_networkx()
+        return store.graph
+
+    def run_embedded(self, store, params: dict) -> list[dict]:
+        """Rows from the NetworkX implementation, finished."""
+        if self.networkx is None:
+            raise DealgraphError(
+                f"query {self.name} ({self.origin}) has only Cypher, which needs Neo4j: "
+                "run it with --backend neo4j, or add a Python file with the same name that "
+                "defines networkx(g, params) to run it on the embedded store")
+        rows = self.networkx(self.graph_for(store, params), params)
+        return self.finish(rows)
+
+    def run_cypher(self, store, params: dict) -> list[dict]:
+        """Rows from the Cypher text run in a read transaction, finished."""
+        from neo4j.exceptions import ClientError, Neo4jError
+        try:
+            if self.cypher_runner is not None:
+                rows = self.cypher_runner(store, params)
+            else:
+                rows = store.read(self.cypher, params)
+        except ClientError as exc:
+            message = (exc.message or str(exc)).strip().splitlines()[0]
+            if exc.code == "Neo.ClientError.Statement.AccessMode":
+                message = "saved queries run in a read transaction and this one writes"
+            raise DealgraphError(f"query {self.name} ({self.origin}): Neo4j refused it: "
+                                 f"{message}") from None
+        except Neo4jError as exc:
+            message = (exc.message or str(exc)).strip().splitlines()[0]
+            raise DealgraphError(f"query {self.name}: Neo4j error: {message}") from None
+        if rows and self.cypher_runner is None:
+            missing = [c for c in self.columns if c not in rows[0]]
+            if missing:
+                raise DealgraphError(
+                    f"query {self.name}: the Cypher returns {', '.join(rows[0])} but "
+                    f"the query declares {', '.join(self.columns)} "
+                    f"(missing: {', '.join(missing)})")
+        return self.finish(rows)
+
+    def finish(self, rows: list[dict]) -> list[dict]:
+        return finish_rows(rows, self.columns, self.sort, self.ordered)

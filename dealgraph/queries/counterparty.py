@@ -1,0 +1,116 @@
+"""Reading the counterparty structure from a store-shaped NetworkX graph, for the
+NetworkX side of saved queries, and the Cypher snippets the Cypher side shares.
+
+The graph is a MultiDiGraph as ``EmbeddedStore.graph`` or ``Subgraph.to_networkx()``
+give it: node attribute ``label`` plus properties; edges entity -> deal with
+``type == "PARTY_TO"`` and a ``role``. Two entities are counterparties when both
+are parties to one deal that is in force as of the query's ``as_of``.
+"""
+
+from __future__ import annotations
+
+from ..graph.dates import deal_in_force
+from ..graph.model import MODEL
+from .base import merge_subgraphs
+
+__all__ = ["ENTITY_LABELS", "KIND_LABEL", "is_entity", "is_deal", "entity_deals", "parties",
+           "counterparties", "source_titles", "structural_members", "members_graph",
+           "node_fields"]
+
+ENTITY_LABELS = frozenset(MODEL.kinds[k].label for k in MODEL.entity_kinds)
+PARTY = "PARTY_TO"
+
+# The kind label of an entity node ``x`` in Cypher (entities also carry ``Entity``).
+KIND_LABEL = "[l IN labels({v}) WHERE l <> 'Entity'][0]"
+
+
+def is_entity(g, n) -> bool:
+    return g.nodes[n].get("label") in ENTITY_LABELS
+
+
+def is_deal(g, n) -> bool:
+    return g.nodes[n].get("label") == "Deal"
+
+
+def in_force(g, deal, as_of) -> bool:
+    return deal_in_force(g.nodes[deal], as_of)
+
+
+def entity_deals(g, entity, as_of) -> dict[str, set[str]]:
+    """The in-force deals ``entity`` is party to, each with its roles in it."""
+    out: dict[str, set[str]] = {}
+    if entity not in g:
+        return out
+    for _, deal, data in g.out_edges(entity, data=True):
+        if data.get("type") == PARTY and is_deal(g, deal) and in_force(g, deal, as_of):
+            out.setdefault(deal, set()).add(data.get("role"))
+    return out
+
+
+def parties(g, deal) -> dict[str, set[str]]:
+    """The entities party to ``deal``, each with its roles."""
+    out: dict[str, set[str]] = {}
+    for src, _, data in g.in_edges(deal, data=True):
+        if data.get("type") == PARTY and is_entity(g, src):
+            out.setdefault(src, set()).add(data.get("role"))
+    return out
+
+
+def counterparties(g, entity, as_of) -> dict[str, set[str]]:
+    """Each counterparty of ``entity`` with the in-force deals that link them."""
+    out: dict[str, set[str]] = {}
+    for deal in entity_deals(g, entity, as_of):
+        for other in parties(g, deal):
+            if other != entity:
+                out.setdefault(other, set()).add(deal)
+    return out
+
+
+def source_titles(g, node) -> list[str]:
+    """Titles of the sources ``node`` cites."""
+    return sorted({g.nodes[s].get("title") for _, s, data in g.out_edges(node, data=True)
+                   if data.get("type") == "CITES" and g.nodes[s].get("title") is not None})
+
+
+def node_fields(g, n) -> dict:
+    """Name and kind label of an entity node."""
+    data = g.nodes[n]
+    return {"name": data.get("name"), "label": data.get("label")}
+
+
+def structural_members(g, root, rel_type) -> set[str]:
+    """``root`` and every node with a ``rel_type`` path to it (subsidiaries for
+    SUBSIDIARY_OF, bodies for PART_OF)."""
+    found = {root}
+    frontier = [root]
+    while frontier:
+        nxt = []
+        for node in frontier:
+            if node not in g:
+                continue
+            for src, _, data in g.in_edges(node, data=True):
+                if data.get("type") == rel_type and src not in found:
+                    found.add(src)
+                    nxt.append(src)
+        frontier = nxt
+    return found
+
+
+def _store_members(store, root, rel_type) -> set[str]:
+    """``structural_members`` read through the store's index, without building the
+    whole graph."""
+    found = {root}
+    frontier = {root}
+    while frontier:
+        frontier = store.linked_from(frontier, rel_type) - found
+        found |= frontier
+    return found
+
+
+def members_graph(store, root, rel_type, hops: int):
+    """The local graph for queries about an entity and its subsidiaries or bodies:
+    the ``hops``-step neighbourhood of each member, with the structural links."""
+    members = sorted(_store_members(store, root, rel_type))
+    parts = [store.neighbourhood(m, hops) for m in members]
+    parts.append(store.subgraph(members))
+    return merge_subgraphs(parts).to_networkx()

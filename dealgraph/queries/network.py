@@ -1,0 +1,62 @@
+"""``network``: every entity within a number of counterparty steps, with its distance."""
+
+from __future__ import annotations
+
+from .base import Param, as_of_cypher
+from .counterparty import KIND_LABEL, counterparties, node_fields
+
+__all__ = ["NAME", "QUESTION", "PARAMS", "COLUMNS", "CYPHER", "networkx"]
+
+MAX_HOPS = 6
+
+NAME = "network"
+QUESTION = "Which entities are within `hops` counterparty steps of the entity, and how far?"
+PARAMS = [Param("entity", "entity", help="Firm, government or person (id, name or alias)."),
+          Param("hops", "int", default=2, min=1, max=MAX_HOPS,
+                help="Counterparty steps to follow.")]
+COLUMNS = ("entity", "name", "label", "distance")
+SORT = ("distance", "entity")
+SCOPE = {"entity": lambda params: params["hops"]}
+EXAMPLE = {"entity": "Huawei", "hops": "2"}
+
+DETAILS = "The entity itself is not listed; its counterparties are at distance 1."
+
+# A breadth-first search unrolled to MAX_HOPS levels (Cypher cannot take a variable
+# as a path quantifier): each level expands only the entities found at the level
+# before and skips the ones already seen; levels beyond $hops match nothing.
+_LEVEL = """
+CALL (frontier, seen) {{
+  UNWIND frontier AS f
+  MATCH (f)-[:PARTY_TO]->(d:Deal)<-[:PARTY_TO]-(x:Entity)
+  WHERE $hops >= {k} AND NOT x IN seen AND {as_of}
+  RETURN collect(DISTINCT x) AS next
+}}
+WITH seen + next AS seen, next AS frontier,
+     found + [x IN next | {{node: x, distance: {k}}}] AS found"""
+
+CYPHER = (
+    "MATCH (s:Entity {id: $entity})\n"
+    "WITH [s] AS seen, [s] AS frontier, [] AS found"
+    + "".join(_LEVEL.format(k=k, as_of=as_of_cypher("d")) for k in range(1, MAX_HOPS + 1))
+    + f"""
+UNWIND found AS hit
+WITH hit.node AS x, hit.distance AS distance
+RETURN x.id AS entity, x.name AS name, {KIND_LABEL.format(v='x')} AS label, distance
+ORDER BY distance, entity
+""")
+
+
+def networkx(g, params):
+    start, hops, as_of = params["entity"], params["hops"], params["as_of"]
+    distance = {start: 0}
+    frontier = [start]
+    for level in range(1, hops + 1):
+        nxt = []
+        for node in frontier:
+            for other in counterparties(g, node, as_of):
+                if other not in distance:
+                    distance[other] = level
+                    nxt.append(other)
+        frontier = nxt
+    return [{"entity": n, **node_fields(g, n), "distance": d}
+            for n, d in distance.items() if n != start]
