@@ -11,7 +11,6 @@ from ..loaders import INPUT_FORMATS, load_paths, preview_paths
 from .main import cli, format_option, print_mapping, store_options
 
 
-_OUTPUT_FORMATS = ("table", "json")
 DRY_RUN_PROBLEMS = 20
 
 
@@ -19,15 +18,15 @@ DRY_RUN_PROBLEMS = 20
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--mapping", type=click.Path(path_type=Path), metavar="FILE",
               help="Read CSV / JSON Lines files through this mapping file (docs/mapping.md).")
-@click.option("--format", "formats", multiple=True,
-              type=click.Choice(_OUTPUT_FORMATS + INPUT_FORMATS),
-              help="Input format: native (default) or ftm (FollowTheMoney entity streams); "
-                   "output format: table (default) or json. Repeat to give both, e.g. "
-                   "--format ftm --format json.")
+@click.option("--format", "input_format", type=click.Choice(INPUT_FORMATS), default="native",
+              show_default=True,
+              help="Input format: native (dealgraph's own CSV/JSON/YAML datasets) or ftm "
+                   "(FollowTheMoney entity streams).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--dry-run", is_flag=True,
               help="Validate and report counts per type and the first problems; write nothing.")
 @store_options
-def load(paths, mapping, formats, dry_run, opener):
+def load(paths, mapping, input_format, as_json, dry_run, opener):
     """Load datasets, FtM streams or mapped CSV / JSON Lines files into the store.
 
     PATHS are dealgraph's own datasets (directories or CSV/JSON/YAML files) by
@@ -39,16 +38,10 @@ def load(paths, mapping, formats, dry_run, opener):
 
     Example: dealgraph load acquisitions.csv --mapping acquisitions.yaml
     """
-    outputs = [f for f in formats if f in _OUTPUT_FORMATS]
-    inputs = [f for f in formats if f in INPUT_FORMATS]
-    if len(set(outputs)) > 1 or len(set(inputs)) > 1:
-        raise click.UsageError("give at most one input format (native, ftm) and one output "
-                               "format (table, json)")
-    if mapping is not None and inputs and inputs[0] != "native":
+    if mapping is not None and input_format != "native":
         raise click.UsageError("--mapping reads CSV / JSON Lines; it cannot be combined with "
-                               f"--format {inputs[0]}")
-    fmt = outputs[0] if outputs else "table"
-    input_format = inputs[0] if inputs else "native"
+                               f"--format {input_format}")
+    fmt = "json" if as_json else "table"
     with opener() as store:
         if dry_run:
             preview = preview_paths(store, list(paths), input_format, mapping)

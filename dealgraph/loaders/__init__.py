@@ -1,5 +1,10 @@
 """Loaders: read datasets, validate them against the model and the store, write atomically.
 
+Three input formats: the native dataset format (``native``), FollowTheMoney
+entity streams (``ftm``), and any CSV / JSON Lines file read through a mapping
+file (``mapping=PATH``; docs/mapping.md). All three give ``RawRecord`` objects
+that ``build_batch`` validates the same way.
+
 >>> from dealgraph.graph.embedded import EmbeddedStore
 >>> from dealgraph.loaders import load_paths, SEED_DIR
 >>> store = EmbeddedStore(":memory:")
@@ -9,28 +14,107 @@ True
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from ..errors import LoadError, ParameterError, Problem
+from ..graph.model import MODEL
 from ..graph.records import ApplySummary, Batch
 from ..graph.store import Store
+from .mapping import Reading, read_mapped
 from .native import read_dataset
 from .validate import build_batch
 
-__all__ = ["load_paths", "check_paths", "SEED_DIR"]
+__all__ = ["load_paths", "check_paths", "preview_paths", "read_paths", "Preview",
+           "INPUT_FORMATS", "SEED_DIR"]
 
 SEED_DIR = Path(str(resources.files("dealgraph").joinpath("data/seed")))
+INPUT_FORMATS = ("native", "ftm")
 
 
-def check_paths(store: Store, paths: list) -> Batch:
+def read_paths(paths: list, input_format: str = "native", mapping=None) -> Reading:
+    """Read ``paths`` as ``input_format`` (``native`` or ``ftm``), or through the mapping
+    file ``mapping``, into raw records and the problems the reader found."""
+    if mapping is not None:
+        if input_format not in (None, "native"):
+            raise ParameterError(f"a mapping reads CSV or JSON Lines; it cannot be combined "
+                                 f"with the {input_format} format")
+        return read_mapped(paths, mapping)
+    if input_format in (None, "native"):
+        return Reading(read_dataset(paths))
+    if input_format == "ftm":
+        from .ftm import read_ftm  # imports followthemoney, which takes a moment
+        return read_ftm(paths)
+    raise ParameterError(f"unknown input format {input_format!r}; expected one of: "
+                         + ", ".join(INPUT_FORMATS))
+
+
+def _validate(reading: Reading, store: Store) -> Batch:
+    problems = list(reading.problems)
+    try:
+        batch = build_batch(reading.records, store)
+    except LoadError as exc:
+        # a value the reader already reported and dropped is not "missing" as well
+        problems += [p for p in exc.problems if not (
+            p.message == "is required" and (p.file, p.line, p.field) in reading.covered)]
+        batch = None
+    if problems:
+        raise LoadError(problems)
+    return batch
+
+
+def check_paths(store: Store, paths: list, input_format: str = "native",
+                mapping=None) -> Batch:
     """Read and validate ``paths`` against ``store`` without writing; raises LoadError."""
-    return build_batch(read_dataset(paths), store)
+    return _validate(read_paths(paths, input_format, mapping), store)
 
 
-def load_paths(store: Store, paths: list) -> ApplySummary:
+def load_paths(store: Store, paths: list, input_format: str = "native",
+               mapping=None) -> ApplySummary:
     """Read, validate and write ``paths`` into ``store`` in one atomic write.
 
+    ``input_format`` is ``native`` (dealgraph's own CSV/JSON/YAML) or ``ftm``
+    (FollowTheMoney entity streams); ``mapping`` names a mapping file for any
+    other CSV or JSON Lines file (docs/mapping.md).
     Raises LoadError listing every problem; the store is then unchanged.
     Loading the same files again changes nothing.
     """
-    return store.apply(check_paths(store, paths))
+    return store.apply(check_paths(store, paths, input_format, mapping))
+
+
+@dataclass
+class Preview:
+    """What a load would do: records per kind (``parties`` for parties), what the
+    reader skipped, and every problem (nothing can be loaded while there are any)."""
+    counts: dict[str, int]
+    problems: list[Problem] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        out: dict = {"would_load": self.counts}
+        if self.skipped:
+            out["skipped"] = self.skipped
+        if self.problems:
+            out["problems"] = len(self.problems)
+        return out
+
+
+def preview_paths(store: Store, paths: list, input_format: str = "native",
+                  mapping=None) -> Preview:
+    """Read and validate ``paths`` without writing. Unlike ``check_paths`` it does not
+    raise for problems in the data: it returns them with the counts of what was read."""
+    try:
+        reading = read_paths(paths, input_format, mapping)
+    except LoadError as exc:  # unreadable files or a broken mapping file
+        return Preview({}, exc.problems)
+    try:
+        counts = _validate(reading, store).counts()
+        return Preview(counts, [], reading.skipped)
+    except LoadError as exc:
+        counts = {MODEL.kinds[k].label: 0 for k in MODEL.node_kinds}
+        counts["parties"] = 0
+        for rec in reading.records:
+            key = rec.kind.label or "parties"
+            counts[key] = counts.get(key, 0) + 1
+        return Preview({k: v for k, v in counts.items() if v}, exc.problems, reading.skipped)

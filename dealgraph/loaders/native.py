@@ -28,6 +28,7 @@ import yaml
 
 from ..errors import LoadError, Problem
 from ..graph.model import MODEL, Kind
+from ..graph.store import paused_gc
 
 __all__ = ["RawRecord", "read_dataset", "DATA_SUFFIXES"]
 
@@ -35,7 +36,7 @@ DATA_SUFFIXES = (".csv", ".json", ".jsonl", ".yaml", ".yml")
 csv.field_size_limit(10_000_000)
 
 
-@dataclass
+@dataclass(slots=True)
 class RawRecord:
     kind: Kind
     file: str
@@ -50,7 +51,8 @@ def read_dataset(paths: list[str | Path]) -> list[RawRecord]:
     problems: list[Problem] = []
     for path in _expand(paths, problems):
         try:
-            records.extend(_read_file(path, problems))
+            with paused_gc():
+                records.extend(_read_file(path, problems))
         except UnicodeDecodeError as exc:
             line = _line_of_offset(path.read_bytes(), exc.start)
             problems.append(Problem(str(path), line, "", "is not UTF-8 text "
@@ -132,14 +134,16 @@ def _read_csv(path: Path, kind: Kind, text: str, problems: list[Problem]) -> lis
         if bad:
             return []
         line = reader.line_num + 1
+        name, width, append = str(path), len(columns), out.append
         for row in reader:
-            if any(cell.strip() for cell in row):
-                if len(row) > len(columns):
-                    problems.append(Problem(str(path), line, "", f"row has {len(row)} cells "
-                                            f"but the header has {len(columns)}"))
-                else:
-                    values = {c: v for c, v in zip(columns, row) if v.strip()}
-                    out.append(RawRecord(kind, str(path), line, values))
+            if len(row) <= width:
+                # the non-blank cells (v.strip() without building the stripped copy)
+                values = {c: v for c, v in zip(columns, row) if v and not v.isspace()}
+                if values:
+                    append(RawRecord(kind, name, line, values))
+            elif any(cell.strip() for cell in row):
+                problems.append(Problem(name, line, "", f"row has {len(row)} cells "
+                                        f"but the header has {len(columns)}"))
             line = reader.line_num + 1
     except csv.Error as exc:
         problems.append(Problem(str(path), reader.line_num, "", f"malformed CSV: {exc}"))
@@ -153,8 +157,8 @@ def _read_jsonl(path: Path, text: str, problems: list[Problem]) -> list[RawRecor
             continue
         try:
             obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(Problem(str(path), n, "", f"invalid JSON: {exc.msg}"))
+        except (ValueError, RecursionError) as exc:
+            problems.append(Problem(str(path), n, "", f"invalid JSON: {_json_reason(exc)}"))
             continue
         if not isinstance(obj, dict):
             problems.append(Problem(str(path), n, "", "each line must be a JSON object"))
@@ -176,10 +180,21 @@ def _json_items(path: Path, text: str, problems: list[Problem]):
     decoder = json.JSONDecoder()
     try:
         tree = decoder.decode(text)
-    except json.JSONDecodeError as exc:
-        problems.append(Problem(str(path), exc.lineno, "", f"invalid JSON: {exc.msg}"))
+        return _with_json_lines(text, tree)
+    except (ValueError, RecursionError) as exc:
+        problems.append(Problem(str(path), getattr(exc, "lineno", 0), "",
+                                f"invalid JSON: {_json_reason(exc)}"))
         return None
-    return _with_json_lines(text, tree)
+
+
+def _json_reason(exc: Exception) -> str:
+    """What is wrong with a JSON text, for a problem message: the decoder's message, or
+    the limit that hostile input hit (nesting depth, digits of a number)."""
+    if isinstance(exc, json.JSONDecodeError):
+        return exc.msg
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return "a number has too many digits" if "digits" in str(exc) else str(exc)
 
 
 def _with_json_lines(text: str, tree):
@@ -244,20 +259,38 @@ def _yaml_items(path: Path, text: str, problems: list[Problem]):
         problems.append(Problem(str(path), mark.line + 1 if mark else 0, "",
                                 f"invalid YAML: {getattr(exc, 'problem', exc)}"))
         return None
+    except (ValueError, RecursionError) as exc:  # hostile input: huge numbers, deep nesting
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else \
+            "a number has too many digits" if "digits" in str(exc) else str(exc)
+        problems.append(Problem(str(path), 0, "", f"invalid YAML: {reason}"))
+        return None
     if node is None:
         return {}
 
-    def seq_lines(seq_node, values):
-        if not isinstance(seq_node, yaml.SequenceNode):
-            return values
+    def seq_lines(seq_node, values, line: int = 1):
+        # a list that is not written as a plain sequence here (an alias, a merge key)
+        # gets the line of what holds it
+        if not isinstance(seq_node, yaml.SequenceNode) or len(seq_node.value) != len(values):
+            return [(line, v) for v in values]
         return [(item.start_mark.line + 1, v) for item, v in zip(seq_node.value, values)]
 
     if isinstance(tree, list):
         return {None: seq_lines(node, tree)}
     if isinstance(tree, dict) and isinstance(node, yaml.MappingNode):
+        loader = _DataLoader("")
+        value_nodes = {}
+        for knode, vnode in node.value:
+            if knode.tag == "tag:yaml.org,2002:merge":
+                continue
+            try:
+                value_nodes[loader.construct_object(knode, deep=True)] = vnode
+            except (yaml.YAMLError, TypeError, ValueError):
+                continue
         result = {}
-        for (knode, vnode), (key, value) in zip(node.value, tree.items()):
-            result[key] = seq_lines(vnode, value) if isinstance(value, list) else value
+        for key, value in tree.items():
+            vnode = value_nodes.get(key)
+            line = vnode.start_mark.line + 1 if vnode is not None else 1
+            result[key] = seq_lines(vnode, value, line) if isinstance(value, list) else value
         return result
     return tree
 

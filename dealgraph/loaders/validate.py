@@ -12,7 +12,7 @@ from collections import defaultdict
 from ..errors import LoadError, Problem
 from ..graph.model import MODEL
 from ..graph.records import Batch, Node, Rel
-from ..graph.store import Store
+from ..graph.store import Store, paused_gc
 from ..graph.values import ValueProblem, date_ceiling, date_floor, parse_value
 from .native import RawRecord
 
@@ -20,6 +20,8 @@ __all__ = ["build_batch"]
 
 _RANGES = [("stake_low", "stake_high"), ("valuation_low", "valuation_high"),
            ("value", "value_high")]
+_MEMO_MAX = 500_000
+_UNIQUE_TYPES = ("id", "text", "url")
 
 
 class _Parser:
@@ -30,7 +32,7 @@ class _Parser:
         self.memos: dict[int, dict] = {}
 
     def value(self, field, raw):
-        if isinstance(raw, (list, dict)):
+        if not isinstance(raw, (str, int, float)):  # lists, mappings, sets from YAML tags...
             return parse_value(field, raw)
         memo = self.memos.get(id(field))
         if memo is None:
@@ -41,12 +43,79 @@ class _Parser:
                 hit = (True, parse_value(field, raw))
             except ValueProblem as exc:
                 hit = (False, str(exc))
-            if len(memo) < 500_000:
+            if len(memo) < _MEMO_MAX:
                 memo[raw] = hit
         if hit[0]:
             value = hit[1]
             return list(value) if isinstance(value, list) else value
         raise ValueProblem(hit[1])
+
+
+class _KindTable:
+    """What the fast path needs to know about one kind's fields."""
+
+    def __init__(self, kind, parser: _Parser):
+        self.fields = {}
+        for name, field in kind.fields.items():
+            memo = None  # ids, names, titles and URLs are mostly unique: not worth a memo
+            if field.type not in _UNIQUE_TYPES:
+                memo = parser.memos.get(id(field))
+                if memo is None:
+                    memo = parser.memos[id(field)] = {}
+            self.fields[name] = (field, memo)
+        self.required = kind.required
+        self.ranges = [(lo, hi) for lo, hi in _RANGES if lo in kind.fields and hi in kind.fields]
+        self.dates = "announced" in kind.fields and "end" in kind.fields
+        self.money = [f for f in ("value", "valuation_low", "valuation_high") if f in kind.fields]
+        self.refs = [f.name for f in kind.fields.values() if f.type in ("ref", "refs")]
+        self.props = [f.name for f in kind.prop_fields]
+
+
+def _parse_fast(values: dict, table: _KindTable, parser: _Parser) -> dict | None:
+    """The parsed values of a record whose values are all text and all valid; None if
+    anything is unusual or wrong (``_parse`` then checks it again and says what)."""
+    out = {}
+    fields = table.fields
+    for name, raw in values.items():
+        entry = fields.get(name)
+        if entry is None:
+            continue  # not a field of this kind: ignored, as _parse does
+        if raw.__class__ is not str:
+            return None
+        field, memo = entry
+        hit = None if memo is None else memo.get(raw)
+        if hit is None:
+            if not raw or raw.isspace():
+                continue  # blank: absent
+            try:
+                value = parse_value(field, raw)
+            except ValueProblem:
+                return None
+            if memo is not None and len(memo) < _MEMO_MAX:
+                memo[raw] = (True, value)
+        elif hit[0]:
+            value = hit[1]
+        else:
+            return None
+        if value.__class__ is list:
+            if not value:
+                if field.required:
+                    return None
+                continue
+            value = list(value)
+        out[name] = value
+    for name in table.required:
+        if name not in out:
+            return None
+    for low, high in table.ranges:
+        if low in out and high in out and out[low] > out[high]:
+            return None
+    if table.dates and "announced" in out and "end" in out \
+            and date_ceiling(out["end"]) < date_floor(out["announced"]):
+        return None
+    if table.money and "currency" not in out and any(f in out for f in table.money):
+        return None
+    return out
 
 
 def _parse(rec: RawRecord, problems: list[Problem], parser: _Parser) -> tuple[dict, bool]:
@@ -91,11 +160,24 @@ def _parse(rec: RawRecord, problems: list[Problem], parser: _Parser) -> tuple[di
 
 def build_batch(records: list[RawRecord], store: Store) -> Batch:
     """Turn raw records into a Batch for ``store``, or raise LoadError with every problem."""
+    with paused_gc():
+        return _build_batch(records, store)
+
+
+def _build_batch(records: list[RawRecord], store: Store) -> Batch:
     problems: list[Problem] = []
     parsed: list[tuple[RawRecord, dict]] = []
     broken_ids: dict[str, str] = {}  # ids of invalid records, so references to them do not pile up errors
     parser = _Parser()
+    tables: dict[int, _KindTable] = {}
     for rec in records:
+        table = tables.get(id(rec.kind))
+        if table is None:
+            table = tables[id(rec.kind)] = _KindTable(rec.kind, parser)
+        values = _parse_fast(rec.values, table, parser)
+        if values is not None:
+            parsed.append((rec, values))
+            continue
         values, ok = _parse(rec, problems, parser)
         if ok:
             parsed.append((rec, values))
@@ -122,10 +204,13 @@ def build_batch(records: list[RawRecord], store: Store) -> Batch:
     loaded_labels = {v["id"]: r.kind.label for r, v in nodes}
     wanted = set(loaded_labels)
     for rec, values in parsed:
-        for field in rec.kind.fields.values():
-            if field.type in ("ref", "refs") and field.name in values:
-                v = values[field.name]
-                wanted.update(v if isinstance(v, list) else [v])
+        for name in tables[id(rec.kind)].refs:
+            v = values.get(name)
+            if v is not None:
+                if isinstance(v, list):
+                    wanted.update(v)
+                else:
+                    wanted.add(v)
     stored_labels = store.labels_of(sorted(wanted))
     for nid, label in loaded_labels.items():
         old = stored_labels.get(nid)
@@ -137,7 +222,16 @@ def build_batch(records: list[RawRecord], store: Store) -> Batch:
     def label_of(ref: str) -> str | None:
         return loaded_labels.get(ref) or stored_labels.get(ref)
 
+    known = {**stored_labels, **loaded_labels}  # label_of, as one lookup
+    allowed_labels: dict[int, frozenset] = {}
+
     def check_ref(rec: RawRecord, field, ref: str) -> bool:
+        allowed = allowed_labels.get(id(field))
+        if allowed is None:
+            allowed = allowed_labels[id(field)] = frozenset(MODEL.kinds[k].label
+                                                            for k in field.ref)
+        if known.get(ref) in allowed and (not broken_ids or ref not in broken_ids):
+            return True
         if ref in broken_ids and ref not in loaded_labels:
             return False  # already reported where it is defined
         label = label_of(ref)
@@ -156,7 +250,7 @@ def build_batch(records: list[RawRecord], store: Store) -> Batch:
     batch = Batch()
     for rec, values in nodes:
         kind = rec.kind
-        props = {f.name: values[f.name] for f in kind.prop_fields if f.name in values}
+        props = {name: values[name] for name in tables[id(kind)].props if name in values}
         batch.nodes.append(Node(values["id"], kind.label, props))
         for field in kind.rel_fields:
             if field.name not in values:
@@ -171,6 +265,7 @@ def build_batch(records: list[RawRecord], store: Store) -> Batch:
 
     seen_party: dict[tuple, RawRecord] = {}
     deals_with_loaded_parties: set[str] = set()
+    party_rel = MODEL.kinds["Party"].rel
     for rec, values in parties:
         key = (values["deal"], values["entity"], values["role"])
         if key in seen_party:
@@ -186,7 +281,7 @@ def build_batch(records: list[RawRecord], store: Store) -> Batch:
             props = {"role": values["role"]}
             if "note" in values:
                 props["note"] = values["note"]
-            batch.rels.append(Rel(values["entity"], MODEL.kinds["Party"].rel, values["deal"], props))
+            batch.rels.append(Rel(values["entity"], party_rel, values["deal"], props))
             deals_with_loaded_parties.add(values["deal"])
     batch.party_deals = deals_with_loaded_parties
 

@@ -41,7 +41,7 @@ def test_bad_input_prints_every_problem_and_no_traceback(runner, data_dir, store
 
 
 def test_dry_run_writes_nothing(runner, data_dir, store_path):
-    result = runner.invoke(cli, ["load", "--dry-run", "--format", "json", "--store", str(store_path),
+    result = runner.invoke(cli, ["load", "--dry-run", "--json", "--store", str(store_path),
                                  str(data_dir / "small")])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["would_load"]["Deal"] == 3

@@ -1,0 +1,1181 @@
+"""Loader of outside CSV / JSON Lines data through a declarative mapping file.
+
+A mapping (YAML, documented in ``docs/mapping.md``) says which columns of a
+row make which entities, which make the row's deal, its parties and their
+roles, and where the facts come from. ``read_mapped(paths, mapping)`` streams
+the rows and returns ``RawRecord`` objects (each with its data file and line)
+for ``build_batch`` to validate, plus the problems found while mapping cells
+(a date that does not match its format, an amount that is not a number).
+
+Entities named by many rows are one record, deduplicated by id as rows are
+read: the first non-empty value of each field wins. Ids come from a column or
+from a slug of the name; deal ids from a column or from a hash of the deal's
+mapped values and parties, so reloading, or reordering the rows, gives the
+same ids.
+
+>>> slug("Société Générale S.A.")
+'societe-generale-s-a'
+>>> parse_date_text("Mar 25, 2015"), parse_date_text("2015-03")
+('2015-03-25', '2015-03')
+>>> parse_amount("5.689852347E7"), parse_amount("$1,200,000"), parse_amount("1.5bn")
+(56898523.47, 1200000, 1500000000)
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import json
+import math
+import re
+import sys
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import urlparse
+
+import yaml
+
+from ..errors import LoadError, Problem
+from ..graph.model import MODEL, Field, Kind
+from ..graph.values import COUNTRIES, ValueProblem, parse_value
+from .native import RawRecord
+
+__all__ = ["Reading", "Mapping", "read_mapping", "read_mapped", "slug", "parse_date_text",
+           "parse_amount", "json_objects", "DATA_SUFFIXES"]
+
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json")
+csv.field_size_limit(10_000_000)
+
+
+@dataclass
+class Reading:
+    """What a reader of outside data found: records for ``build_batch``, the problems it
+    saw itself, the (file, line, field) of values it dropped after reporting them (so that
+    validation does not report them again as missing), and what it skipped, by type."""
+    records: list[RawRecord]
+    problems: list[Problem] = field(default_factory=list)
+    covered: set[tuple[str, int, str]] = field(default_factory=set)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+
+# -- value helpers ---------------------------------------------------------------
+
+def slug(text: str) -> str:
+    """A deterministic id from a name: ASCII letters and digits joined by '-'.
+
+    Names with no Latin letters or digits (e.g. 华为) become ``n-`` and 12 hex
+    digits of their SHA-1, so that they still get a stable id.
+    """
+    ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    out = re.sub(r"[^a-z0-9]+", "-", ascii_).strip("-")[:150].strip("-")
+    if not out:
+        out = "n-" + hashlib.sha1(text.strip().casefold().encode()).hexdigest()[:12]
+    return out
+
+
+_ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:[T ][\d:.]+(?:Z|[+-][\d:]+)?)?$")
+# Formats tried when a mapping gives none; slash dates (3/4/2015) are ambiguous and need one.
+AUTO_DATE_FORMATS = ("%b %d, %Y", "%B %d, %Y", "%d %B %Y", "%d %b %Y", "%b %d %Y", "%B %d %Y",
+                     "%d-%b-%Y", "%d-%b-%y", "%b %Y", "%B %Y", "%Y/%m/%d", "%d.%m.%Y", "%Y%m%d")
+
+
+def _precision(fmt: str) -> int:
+    if "%d" in fmt or "%j" in fmt or "%-d" in fmt:
+        return 3
+    if "%m" in fmt or "%b" in fmt or "%B" in fmt or "%-m" in fmt:
+        return 2
+    return 1
+
+
+def _iso(dt: datetime, precision: int) -> str:
+    return f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}"[: (4, 7, 10)[precision - 1]]
+
+
+@lru_cache(maxsize=100_000)
+def parse_date_text(text: str, formats: tuple[str, ...] = ()) -> str:
+    """An ISO date (YYYY, YYYY-MM or YYYY-MM-DD) from a date as people write it.
+
+    With ``formats`` (strptime patterns) only those are tried; the result is as
+    precise as the pattern (``%b %Y`` gives YYYY-MM). Without, ISO dates (also
+    with a time), "Mar 25, 2015", "25 March 2015", "25-Mar-2015", "March 2015",
+    2015/03/25 and 25.03.2015 are understood. Raises ValueProblem.
+    """
+    text = text.strip()
+    if not formats:
+        text = " ".join(text.replace(",", ", ").split()).replace(" ,", ",")
+        m = _ISO_DATE.match(text)
+        if m:
+            y, mo, d = m.groups()
+            return y + (f"-{int(mo):02d}" if mo else "") + (f"-{int(d):02d}" if d else "")
+    clean = re.sub(r"^([A-Za-z]{3,9})\.", r"\1", text)  # "Mar. 25, 2015"
+    clean = re.sub(r"(?i)\bsept\b", "Sep", clean)
+    for fmt in formats or AUTO_DATE_FORMATS:
+        try:
+            dt = datetime.strptime(clean, fmt)
+        except (ValueError, re.error):  # re.error: a pattern such as '%Y%Y'
+            continue
+        return _iso(dt, _precision(fmt))
+    if formats:
+        pats = " or ".join(repr(f) for f in formats)
+        raise ValueProblem(f"{text!r} does not match the date format {pats}")
+    raise ValueProblem(f"{text!r} is not a date this loader understands (give a strptime "
+                       "`format` in the mapping, e.g. '%d/%m/%Y')")
+
+
+_SCALES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "mm": 1e6, "mio": 1e6,
+           "million": 1e6, "millions": 1e6, "b": 1e9, "bn": 1e9, "billion": 1e9,
+           "billions": 1e9, "t": 1e12, "tn": 1e12, "trillion": 1e12}
+_SYMBOLS = "$€£¥₹₩₽"
+_GROUPED = {",": re.compile(r"^\d{1,3}(?:,\d{3})+$"), ".": re.compile(r"^\d{1,3}(?:\.\d{3})+$")}
+_AMOUNT = re.compile(r"^[+]?(?P<num>[\d.,' _\u00a0\u202f]*\d[\d.,]*(?:[eE][+-]?\d+)?)\s*"
+                     r"(?P<scale>[A-Za-z]+)?$")
+
+
+def parse_amount(raw, decimal: str = ".") -> int | float:
+    """A number from an amount cell: thousands separators, scientific notation,
+    currency symbols and k/m/bn suffixes are understood ("$1,200,000", 5.689852347E7,
+    "1.5bn"). ``decimal=','`` reads European cells ("1.234,5"). Raises ValueProblem."""
+    if isinstance(raw, bool):
+        raise ValueProblem("expected a number, got true/false")
+    if isinstance(raw, (int, float)):
+        num = float(raw)
+    else:
+        text = str(raw).strip()
+        m = _AMOUNT.match(re.sub(r"^(?:US|U\.S\.|A|C|HK|NZ|S)?[" + _SYMBOLS + r"]\s*", "",
+                                 text.replace("\u00a0", " ")).rstrip(_SYMBOLS + "% "))
+        scale = 1.0
+        if m and m.group("scale"):
+            scale = _SCALES.get(m.group("scale").lower(), 0.0)
+        if not m or not scale:
+            raise ValueProblem(f"{text!r} is not an amount")
+        digits = re.sub(r"[' _\u00a0\u202f]", "", m.group("num"))
+        thousands = "." if decimal == "," else ","
+        whole, _, fraction = digits.partition(decimal)
+        if decimal in fraction or thousands in fraction:
+            raise ValueProblem(f"{text!r} is not an amount (misplaced '{decimal}' or "
+                               f"'{thousands}')")
+        if thousands in whole and not _GROUPED[thousands].match(whole):
+            raise ValueProblem(f"{text!r} is not an amount ('{thousands}' must separate "
+                               f"thousands; set decimal: '{thousands}' in the mapping if it "
+                               "is the decimal mark)")
+        digits = digits.replace(thousands, "")
+        if decimal == ",":
+            digits = digits.replace(",", ".")
+        try:
+            num = float(digits) * scale
+        except ValueError:
+            raise ValueProblem(f"{text!r} is not an amount") from None
+    if not math.isfinite(num):
+        raise ValueProblem(f"{raw!r} is not a finite amount")
+    if num == int(num) and abs(num) < 2**53:
+        return int(num)
+    return round(num, 6)
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    """Country names, official names and alpha-3 codes (casefolded) -> alpha-2, from the
+    territory table of ``rigour`` (a followthemoney dependency); quick to build."""
+    from rigour.territories import get_territories
+    table: dict[str, str] = {}
+    for terr in get_territories():
+        code = terr.code.upper()
+        if code not in COUNTRIES:
+            continue
+        names = [terr.name, terr.full_name, terr.alpha3, *(terr.codes or [])]
+        for name in names:
+            if name:
+                table.setdefault(name.casefold(), code)
+                table.setdefault(re.sub(r"^the |\s+sar$", "", name.casefold()), code)
+    return table
+
+
+@lru_cache(maxsize=10_000)
+def _country(text: str) -> str:
+    """ISO alpha-2 code for a code, an alpha-3 code or a country name; else the text
+    in upper case, for validation to reject."""
+    code = text.strip().upper()
+    if code in COUNTRIES:
+        return code
+    key = re.sub(r"^the ", "", " ".join(text.split()).casefold())
+    found = _country_names().get(key)
+    if found:
+        return found
+    # other spellings ("UK", "Korea, Republic of"): followthemoney's full index, which
+    # takes a second to build the first time
+    from followthemoney.types import registry
+    found = registry.country.clean(text)
+    return found.upper() if found and found.upper() in COUNTRIES else code
+
+
+_CURRENCY_SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "₹": "INR", "₩": "KRW",
+                     "₽": "RUB", "CHF": "CHF"}
+
+
+def _intern(value):
+    return sys.intern(value) if isinstance(value, str) and len(value) <= 40 else value
+
+
+# -- the mapping file ---------------------------------------------------------------
+
+@dataclass
+class _Y:
+    """A value of the mapping file with the line it starts on."""
+    value: Any
+    line: int
+
+
+class _MappingLoader(yaml.SafeLoader):
+    """Safe YAML where dates stay text and only true/false are booleans (NO is Norway)."""
+
+
+_MappingLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers
+            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_MappingLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|false)$"),
+                                     list("tf"))
+
+
+def _wrap(node, loader) -> _Y:
+    line = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, _Y] = {}
+        for knode, vnode in node.value:
+            child = _wrap(vnode, loader)
+            child.line = knode.start_mark.line + 1  # problems point at the key's line
+            out[str(loader.construct_object(knode, deep=True))] = child
+        return _Y(out, line)
+    if isinstance(node, yaml.SequenceNode):
+        return _Y([_wrap(v, loader) for v in node.value], line)
+    return _Y(loader.construct_object(node, deep=True), line)
+
+
+_SPEC_SOURCES = ("column", "value", "template", "entity")
+_SPEC_OPTIONS = {"default", "map", "format", "split", "scale", "decimal", "slug"}
+_TEMPLATE_SLOT = re.compile(r"\{([^{}]+)\}")
+_MEMO_CHECK = 10_000
+
+
+@dataclass
+class ValueSpec:
+    """How one field gets its value from a row."""
+    path: str            # where it is in the mapping, e.g. "entities.target.country"
+    line: int            # its line in the mapping file
+    field: Field
+    source: str          # column | value | template | entity
+    arg: Any             # the column name, fixed value, template text or entity name
+    default: Any = None
+    map: dict | None = None
+    formats: tuple[str, ...] = ()
+    split: str | None = None
+    scale: float = 1.0
+    decimal: str = "."
+    slug: bool = False
+    parts: list = field(default_factory=list)  # a template split: literal, column, literal, ...
+
+    @property
+    def columns(self) -> list[str]:
+        if self.source == "column":
+            return [self.arg]
+        if self.source == "template":
+            return _TEMPLATE_SLOT.findall(self.arg)
+        return []
+
+    @property
+    def label(self) -> str:
+        """What a problem names: the column of the input, or the place in the mapping."""
+        return self.arg if self.source == "column" else self.path
+
+
+@dataclass
+class EntitySpec:
+    name: str
+    kind: Kind
+    line: int
+    id: ValueSpec | None
+    id_prefix: str
+    fields: dict[str, ValueSpec]
+
+
+@dataclass
+class PartySpec:
+    entity: str
+    role: ValueSpec
+    note: ValueSpec | None
+    line: int
+
+
+@dataclass
+class Mapping:
+    """A compiled mapping file; ``read_mapping`` makes one."""
+    path: str
+    format: str | None = None
+    delimiter: str | None = None
+    encoding: str = "utf-8-sig"
+    empty: frozenset = frozenset({""})
+    entities: dict[str, EntitySpec] = field(default_factory=dict)
+    deal: dict[str, ValueSpec] | None = None
+    deal_id: ValueSpec | None = None
+    deal_prefix: str = "deal-"
+    parties: list[PartySpec] = field(default_factory=list)
+    sources: list[dict[str, ValueSpec]] = field(default_factory=list)
+    source_lines: list[int] = field(default_factory=list)
+
+    def specs(self) -> Iterator[ValueSpec]:
+        for e in self.entities.values():
+            if e.id:
+                yield e.id
+            yield from e.fields.values()
+        yield from (self.deal or {}).values()
+        if self.deal_id:
+            yield self.deal_id
+        for p in self.parties:
+            yield p.role
+            if p.note:
+                yield p.note
+        for s in self.sources:
+            yield from s.values()
+
+    def columns(self) -> dict[str, ValueSpec]:
+        """Every input column the mapping reads, with the first spec that reads it."""
+        out: dict[str, ValueSpec] = {}
+        for spec in self.specs():
+            for col in spec.columns:
+                out.setdefault(col, spec)
+        return out
+
+
+_TOP_KEYS = ("format", "delimiter", "encoding", "empty_values", "entities", "deal", "parties",
+             "source", "sources")
+_ID_FIELD = MODEL.kinds["Firm"].fields["id"]
+_SOURCE = MODEL.kinds["Source"]
+_DEAL = MODEL.kinds["Deal"]
+_PARTY = MODEL.kinds["Party"]
+
+
+class _Compiler:
+    def __init__(self, path: str):
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def bad(self, y: _Y | int, where: str, message: str) -> None:
+        line = y if isinstance(y, int) else y.line
+        self.problems.append(Problem(self.path, line, where, message))
+
+    def keys(self, y: _Y, where: str, allowed) -> dict[str, _Y] | None:
+        if not isinstance(y.value, dict):
+            self.bad(y, where, "must be a mapping of keys to values")
+            return None
+        for key, v in y.value.items():
+            if key not in allowed:
+                self.bad(v, f"{where}.{key}" if where else key,
+                         "unknown key; expected one of: " + ", ".join(allowed))
+        return y.value
+
+    def value(self, y: _Y, path: str, fld: Field) -> ValueSpec | None:
+        if not isinstance(y.value, dict):
+            if isinstance(y.value, (list, type(None))):
+                self.bad(y, path, "must be a fixed value or a mapping with column, value, "
+                         "template or entity")
+                return None
+            spec = ValueSpec(path, y.line, fld, "value", y.value)
+            self.check_fixed(spec, y.value, y)
+            return spec
+        raw = y.value
+        sources = [k for k in _SPEC_SOURCES if k in raw]
+        for key in raw:
+            if key not in _SPEC_SOURCES and key not in _SPEC_OPTIONS:
+                self.bad(raw[key], f"{path}.{key}", "unknown key; expected one of: "
+                         + ", ".join(_SPEC_SOURCES + tuple(sorted(_SPEC_OPTIONS))))
+        if len(sources) != 1:
+            self.bad(y, path, "needs exactly one of: column, value, template, entity")
+            return None
+        src = sources[0]
+        arg = raw[src].value
+        if src in ("column", "template", "entity") and not (isinstance(arg, str) and arg.strip()):
+            self.bad(raw[src], f"{path}.{src}", "must be a non-empty text")
+            return None
+        spec = ValueSpec(path, y.line, fld, src, arg)
+        if src == "template":
+            spec.parts = _TEMPLATE_SLOT.split(arg)
+        if src == "entity" and fld.type not in ("ref", "refs"):
+            self.bad(raw[src], f"{path}.entity", f"only reference fields take an entity; "
+                     f"{fld.name} is {fld.type}")
+        if src == "template" and not _TEMPLATE_SLOT.search(arg):
+            self.bad(raw[src], f"{path}.template", "names no column (write {Column Name})")
+        opts = {k: raw[k] for k in _SPEC_OPTIONS if k in raw}
+        if "default" in opts:
+            spec.default = opts["default"].value
+            self.check_fixed(spec, spec.default, opts["default"])
+        if "map" in opts:
+            m = opts["map"]
+            if not isinstance(m.value, dict):
+                self.bad(m, f"{path}.map", "must map input values to model values")
+            else:
+                spec.map = {}
+                for k, v in m.value.items():
+                    spec.map[k] = v.value
+                    spec.map.setdefault(k.casefold(), v.value)
+                    if v.value is not None:
+                        self.check_fixed(spec, v.value, v)
+        if "format" in opts:
+            f = opts["format"]
+            fmts = f.value if isinstance(f.value, list) else [f]
+            fmts = [x.value if isinstance(x, _Y) else x for x in fmts]
+            if fld.type != "date":
+                self.bad(f, f"{path}.format", f"only date fields take a format; {fld.name} "
+                         f"is {fld.type}")
+            elif not fmts or not all(isinstance(x, str) and "%" in x for x in fmts):
+                self.bad(f, f"{path}.format", "must be a strptime pattern such as '%b %d, %Y' "
+                         "(or a list of them)")
+            else:
+                spec.formats = tuple(fmts)
+        if "split" in opts:
+            s = opts["split"]
+            if fld.type not in ("list", "refs"):
+                self.bad(s, f"{path}.split", f"only list fields take split; {fld.name} is "
+                         f"{fld.type}")
+            elif not (isinstance(s.value, str) and s.value):
+                self.bad(s, f"{path}.split", "must be the separator text, e.g. ';'")
+            else:
+                spec.split = s.value
+        for key in ("scale", "decimal"):
+            if key in opts and fld.type not in ("number", "percent"):
+                self.bad(opts[key], f"{path}.{key}", f"only number fields take {key}; "
+                         f"{fld.name} is {fld.type}")
+        if "scale" in opts:
+            s = opts["scale"].value
+            if isinstance(s, bool) or not isinstance(s, (int, float)) or s <= 0:
+                self.bad(opts["scale"], f"{path}.scale", "must be a positive number, e.g. 1000000")
+            else:
+                spec.scale = float(s)
+        if "decimal" in opts:
+            if opts["decimal"].value not in (".", ","):
+                self.bad(opts["decimal"], f"{path}.decimal", "must be '.' or ','")
+            else:
+                spec.decimal = opts["decimal"].value
+        if "slug" in opts:
+            if fld.name != "id":
+                self.bad(opts["slug"], f"{path}.slug", "only ids take slug")
+            spec.slug = opts["slug"].value is True
+        return spec
+
+    def check_fixed(self, spec: ValueSpec, value, y: _Y) -> None:
+        if spec.field.name == "id" or spec.field.type in ("ref", "refs"):
+            return
+        try:
+            _convert(spec, value)
+        except ValueProblem as exc:
+            self.bad(y, spec.path, str(exc))
+
+    def compile(self, root: _Y) -> Mapping:
+        m = Mapping(self.path)
+        top = self.keys(root, "", _TOP_KEYS)
+        if top is None:
+            return m
+        for key in ("format", "delimiter", "encoding"):
+            if key in top:
+                v = top[key].value
+                if not isinstance(v, str) or not v:
+                    self.bad(top[key], key, "must be a text")
+                elif key == "format" and v not in ("csv", "jsonl", "json"):
+                    self.bad(top[key], key, "must be csv, jsonl or json")
+                elif key == "delimiter" and len(v.replace("\\t", "\t")) != 1:
+                    self.bad(top[key], key, "must be one character (\\t for tab)")
+                elif key == "encoding" and not _text_codec(v):
+                    self.bad(top[key], key, f"{v!r} is not a text encoding Python knows "
+                             "(e.g. utf-8, latin-1, cp1252)")
+                else:
+                    setattr(m, key, v.replace("\\t", "\t") if key == "delimiter" else v)
+        if "empty_values" in top:
+            ev = top["empty_values"]
+            if not isinstance(ev.value, list):
+                self.bad(ev, "empty_values", "must be a list of texts, e.g. [n/a, '-']")
+            else:
+                m.empty = frozenset({""} | {str(v.value).strip().casefold() for v in ev.value})
+        ents = top.get("entities")
+        if ents is not None and not isinstance(ents.value, dict):
+            self.bad(ents, "entities", "must map entity names to their fields")
+        elif ents is not None:
+            for name, e in ents.value.items():
+                spec = self.entity(name, e)
+                if spec:
+                    m.entities[name] = spec
+        if "deal" in top:
+            self.deal(m, top["deal"])
+        if "parties" in top:
+            self.parties(m, top["parties"])
+        for key in ("source", "sources"):
+            if key in top:
+                items = top[key].value if isinstance(top[key].value, list) else [top[key]]
+                for i, s in enumerate(items):
+                    where = f"{key}[{i}]" if isinstance(top[key].value, list) else key
+                    spec = self.source(where, s)
+                    if spec is not None:
+                        m.sources.append(spec)
+                        m.source_lines.append(s.line)
+        if m.deal is not None:
+            if "parties" not in top:
+                self.bad(top["deal"], "parties", "a deal needs parties: a list of "
+                         "{entity: NAME, role: ROLE}")
+            if "source" not in top and "sources" not in top:
+                self.bad(top["deal"], "source", "a deal needs a source: a column (url, title) "
+                         "or a fixed one")
+        elif "parties" in top:
+            self.bad(top["parties"], "deal", "parties need a deal section")
+        if not m.entities and m.deal is None and not self.problems:
+            self.bad(root, "", "maps nothing: give entities and/or a deal")
+        return m
+
+    def entity(self, name: str, y: _Y) -> EntitySpec | None:
+        path = f"entities.{name}"
+        if not isinstance(y.value, dict):
+            self.bad(y, path, "must be a mapping with type, name and other fields")
+            return None
+        raw = y.value
+        tname = raw.get("type")
+        kinds = {k.lower(): k for k in MODEL.entity_kinds}
+        if tname is None or str(tname.value).lower() not in kinds:
+            self.bad(tname or y, f"{path}.type", "must be one of: " + ", ".join(MODEL.entity_kinds))
+            return None
+        kind = MODEL.kinds[kinds[str(tname.value).lower()]]
+        allowed = ["type", "id_prefix"] + list(kind.fields)
+        self.keys(y, path, allowed)
+        prefix = raw.get("id_prefix")
+        if prefix is not None and not isinstance(prefix.value, str):
+            self.bad(prefix, f"{path}.id_prefix", "must be a text")
+        spec = EntitySpec(name, kind, y.line, None, prefix.value if prefix and
+                          isinstance(prefix.value, str) else "", {})
+        for key, v in raw.items():
+            if key in ("type", "id_prefix") or key not in kind.fields:
+                continue
+            vs = self.value(v, f"{path}.{key}", kind.fields[key])
+            if vs is None:
+                continue
+            if key == "id":
+                spec.id = vs
+            else:
+                spec.fields[key] = vs
+        for req in kind.required:
+            if req != "id" and req not in raw:
+                self.bad(y, f"{path}.{req}", f"required field {req!r} of {kind.name} is not "
+                         "mapped (give a column or a fixed value)")
+        return spec
+
+    def deal(self, m: Mapping, y: _Y) -> None:
+        fields = [f for f in _DEAL.fields if f != "sources"]
+        raw = self.keys(y, "deal", fields + ["id_prefix"])
+        if raw is None:
+            return
+        m.deal = {}
+        for key, v in raw.items():
+            if key == "id_prefix":
+                if isinstance(v.value, str):
+                    m.deal_prefix = v.value
+                else:
+                    self.bad(v, "deal.id_prefix", "must be a text")
+                continue
+            if key not in _DEAL.fields or key == "sources":
+                continue
+            vs = self.value(v, f"deal.{key}", _DEAL.fields[key])
+            if vs is None:
+                continue
+            if key == "id":
+                m.deal_id = vs
+            else:
+                m.deal[key] = vs
+        for req in _DEAL.required:
+            if req not in ("id", "sources", "title") and req not in raw:
+                self.bad(y, f"deal.{req}", f"required field {req!r} of Deal is not mapped "
+                         "(give a column or a fixed value)")
+
+    def parties(self, m: Mapping, y: _Y) -> None:
+        if not isinstance(y.value, list) or not y.value:
+            self.bad(y, "parties", "must be a list of {entity: NAME, role: ROLE}")
+            return
+        for i, p in enumerate(y.value):
+            path = f"parties[{i}]"
+            raw = self.keys(p, path, ("entity", "role", "note"))
+            if raw is None:
+                continue
+            ent = raw.get("entity")
+            if ent is None or ent.value not in m.entities:
+                self.bad(ent or p, f"{path}.entity", "must name an entity of the mapping "
+                         f"({', '.join(m.entities) or 'none declared'})")
+                continue
+            if "role" not in raw:
+                self.bad(p, f"{path}.role", "is required")
+                continue
+            role = self.value(raw["role"], f"{path}.role", _PARTY.fields["role"])
+            note = self.value(raw["note"], f"{path}.note", _PARTY.fields["note"]) \
+                if "note" in raw else None
+            if role is not None:
+                m.parties.append(PartySpec(ent.value, role, note, p.line))
+
+    def source(self, where: str, y: _Y) -> dict[str, ValueSpec] | None:
+        raw = self.keys(y, where, list(_SOURCE.fields))
+        if raw is None:
+            return None
+        out = {}
+        for key, v in raw.items():
+            if key in _SOURCE.fields:
+                vs = self.value(v, f"{where}.{key}", _SOURCE.fields[key])
+                if vs is not None:
+                    out[key] = vs
+        if "url" not in raw and not ("title" in raw and "publisher" in raw):
+            self.bad(y, where, "needs a url, or a title and a publisher")
+        return out
+
+
+def read_mapping(path: str | Path) -> Mapping:
+    """Read and check a mapping file, or raise LoadError naming its lines."""
+    path = str(path)
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise LoadError([Problem(path, 0, "", f"cannot be read: {exc.strerror}")]) from None
+    except UnicodeDecodeError:
+        raise LoadError([Problem(path, 0, "", "is not UTF-8 text")]) from None
+    try:
+        node = yaml.compose(text, Loader=_MappingLoader)
+        if node is None:
+            raise LoadError([Problem(path, 1, "", "is empty; see docs/mapping.md")])
+        root = _wrap(node, _MappingLoader(""))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise LoadError([Problem(path, mark.line + 1 if mark else 0, "",
+                                 f"invalid YAML: {getattr(exc, 'problem', exc)}")]) from None
+    except (ValueError, RecursionError) as exc:  # hostile input: huge numbers, deep nesting
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else \
+            "a number has too many digits" if "digits" in str(exc) else str(exc)
+        raise LoadError([Problem(path, 0, "", f"invalid YAML: {reason}")]) from None
+    compiler = _Compiler(path)
+    mapping = compiler.compile(root)
+    if compiler.problems:
+        raise LoadError(compiler.problems)
+    return mapping
+
+
+# -- from a cell to a model value --------------------------------------------------------
+
+def _convert(spec: ValueSpec, raw):
+    """The stored value of ``raw`` for the spec's field: the mapping's own parsing
+    (dates, amounts, country names, lists), then the model's. Raises ValueProblem."""
+    fld = spec.field
+    t = fld.type
+    if isinstance(raw, str):
+        raw = raw.strip()
+    if t == "date":
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            raw = str(raw)
+        if isinstance(raw, str):
+            raw = parse_date_text(raw, spec.formats)
+    elif t in ("number", "percent"):
+        raw = parse_amount(raw, spec.decimal)
+        if spec.scale != 1.0:
+            raw = parse_amount(raw * spec.scale)
+    elif t == "country" and isinstance(raw, str):
+        raw = _country(raw)
+    elif t == "currency" and isinstance(raw, str):
+        raw = _CURRENCY_SYMBOLS.get(raw.upper(), raw)
+    elif t in ("list", "refs") and isinstance(raw, str) and spec.split:
+        raw = [part for part in raw.split(spec.split)]
+    elif t in ("list", "refs") and isinstance(raw, (int, float)):
+        raw = str(raw)
+    value = parse_value(fld, raw)
+    if t in ("enum", "country", "currency", "date"):
+        value = _intern(value)
+    return value
+
+
+def _host(url: str) -> str | None:
+    try:
+        host = urlparse(url).hostname
+    except ValueError:
+        return None
+    return host[4:] if host and host.startswith("www.") else host
+
+
+def _deal_hash(values: dict, parties: list) -> str:
+    """16 hex digits of the SHA-1 of a deal's mapped values and its (entity, role) pairs."""
+    text = "\x1e".join([f"{k}\x1f{values[k]!r}" for k in sorted(values)]
+                       + sorted(f"{e}\x1f{r}" for e, r, _ in parties))
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+# -- reading the data ------------------------------------------------------------------
+
+def json_objects(path: Path, problems: list[Problem]) -> Iterator[tuple[int, Any]]:
+    """(line, value) of each top-level value of a JSON Lines file, or of each item of a
+    JSON array file. JSON Lines are read line by line; an array is read whole."""
+    with open(path, "r", encoding="utf-8-sig") as fh:
+        first = ""
+        while True:
+            ch = fh.read(1)
+            if not ch or not ch.isspace():
+                first = ch
+                break
+        fh.seek(0)
+        if first == "[":
+            text = fh.read()
+            yield from _array_items(str(path), text, problems)
+            return
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except (ValueError, RecursionError) as exc:
+                problems.append(Problem(str(path), n, "", f"invalid JSON: {_json_reason(exc)}"))
+                continue
+            yield n, value
+
+
+def _array_items(file: str, text: str, problems: list[Problem]) -> Iterator[tuple[int, Any]]:
+    decoder = json.JSONDecoder()
+    ws = re.compile(r"[ \t\n\r]*")
+    pos = ws.match(text, text.index("[") + 1).end()
+    try:
+        while pos < len(text) and text[pos] != "]":
+            value, end = decoder.raw_decode(text, pos)
+            yield text.count("\n", 0, pos) + 1, value
+            pos = ws.match(text, end).end()
+            if pos < len(text) and text[pos] == ",":
+                pos = ws.match(text, pos + 1).end()
+            elif pos < len(text) and text[pos] != "]":
+                raise json.JSONDecodeError("expected ',' or ']'", text, pos)
+        if pos >= len(text):
+            raise json.JSONDecodeError("unterminated array", text, pos)
+        if text[pos + 1:].strip():
+            raise json.JSONDecodeError("extra data after the array", text, pos + 1)
+    except (ValueError, RecursionError) as exc:
+        problems.append(Problem(file, getattr(exc, "lineno", 0), "",
+                                f"invalid JSON: {_json_reason(exc)}"))
+
+
+def _json_reason(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return exc.msg
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return "a number has too many digits" if "digits" in str(exc) else str(exc)
+
+
+def _text_codec(name: str) -> bool:
+    try:
+        return getattr(codecs.lookup(name), "_is_text_encoding", True)
+    except (LookupError, ValueError):  # ValueError: a name with a NUL in it
+        return False
+
+
+def _dig(obj: dict, key: str):
+    if key in obj:
+        return obj[key]
+    cur: Any = obj
+    for part in key.split("."):
+        if isinstance(cur, dict) and part in cur:
+            cur = cur[part]
+        else:
+            return None
+    return cur
+
+
+class _Mapper:
+    """Applies a mapping to rows, collecting deduplicated records as it goes."""
+
+    def __init__(self, mapping: Mapping):
+        self.m = mapping
+        self.problems: list[Problem] = []
+        self.covered: set[tuple[str, int, str]] = set()
+        self.entities: dict[str, RawRecord] = {}
+        self.entity_todo: dict[str, list[str]] = {}   # entity id -> fields still empty
+        self.clashes: set[str] = set()
+        self.sources: dict[str, RawRecord] = {}
+        self.deals: dict[str, RawRecord] = {}
+        self.deal_todo: dict[str, list[str]] = {}
+        self.parties: list[RawRecord] = []
+        self.party_keys: set[tuple] = set()   # (deal, entity, role) of deals with an id column
+        self.slugs: dict[str, str] = {}
+        self.columns = mapping.columns()
+        self.rows = 0
+        # conversions memoised per spec (cells repeat: countries, dates, statuses); a spec
+        # whose values are mostly distinct (urls, titles) stops memoising after a while
+        self.memos: dict[int, dict | None] = {id(s): {} for s in mapping.specs()}
+        self.calls: dict[int, int] = {id(s): 0 for s in mapping.specs()}
+
+    # -- cells -------------------------------------------------------------------
+    def raw(self, spec: ValueSpec, cells: dict):
+        src = spec.source
+        if src == "column":
+            value = cells.get(spec.arg)
+            if isinstance(value, str):
+                value = value.strip()
+                if not value or value.casefold() in self.m.empty:
+                    value = None
+            elif value == [] or value == {}:
+                value = None
+        elif src == "value":
+            value = spec.arg
+        else:  # template: literal, column, literal, column, ..., literal
+            out, found = [], False
+            for i, part in enumerate(spec.parts):
+                if i % 2 == 0:
+                    out.append(part)
+                    continue
+                v = cells.get(part)
+                text = "" if v is None else str(v).strip()
+                if text and text.casefold() not in self.m.empty:
+                    out.append(text)
+                    found = True
+            value = " ".join("".join(out).split()) if found else None
+        if value is None:
+            value = spec.default
+        elif spec.map is not None and isinstance(value, str):
+            if value in spec.map:
+                value = spec.map[value]
+            elif value.casefold() in spec.map:
+                value = spec.map[value.casefold()]
+        return value
+
+    def value(self, spec: ValueSpec, file: str, line: int, cells: dict, ids: dict):
+        """The model value of ``spec`` for this row, None when empty or when it is
+        wrong (then a problem is recorded)."""
+        if spec.source == "entity":
+            return ids.get(spec.arg)
+        raw = self.raw(spec, cells)
+        if raw is None:
+            return None
+        memo = self.memos.get(id(spec)) if type(raw) is str else None
+        hit = memo.get(raw) if memo is not None else None
+        if hit is None:
+            try:
+                hit = (True, _convert(spec, raw))
+            except ValueProblem as exc:
+                hit = (False, str(exc))
+            if memo is not None:
+                memo[raw] = hit
+                if len(memo) >= _MEMO_CHECK and len(memo) * 2 > self.calls[id(spec)]:
+                    self.memos[id(spec)] = None  # mostly distinct values: not worth keeping
+        if memo is not None:
+            self.calls[id(spec)] += 1
+        if not hit[0]:
+            self.problems.append(Problem(file, line, spec.label, hit[1]))
+            self.covered.add((file, line, spec.field.name))
+            return None
+        value = hit[1]
+        if isinstance(value, list):
+            return list(value) or None
+        return value
+
+    # -- one row -----------------------------------------------------------------
+    def row(self, file: str, line: int, cells: dict) -> None:
+        self.rows += 1
+        ids: dict[str, str] = {}
+        for name, espec in self.m.entities.items():
+            eid = self.entity_id(espec, file, line, cells)
+            if eid is not None:
+                ids[name] = eid
+        for name, eid in ids.items():
+            if eid in self.entity_todo or eid not in self.entities:
+                self.entity(self.m.entities[name], eid, file, line, cells, ids)
+            elif self.entities[eid].kind is not self.m.entities[name].kind:
+                self.clash(self.m.entities[name], eid, file, line)
+        reported = len(self.problems)
+        sources = [sid for s in self.m.sources
+                   if (sid := self.source(s, file, line, cells, ids)) is not None]
+        if len(self.problems) > reported:  # a bad source cell: the deal's sources are not "missing"
+            self.covered.add((file, line, "sources"))
+        if self.m.deal is not None:
+            self.deal(file, line, cells, ids, sources)
+
+    def entity_id(self, espec: EntitySpec, file: str, line: int, cells: dict) -> str | None:
+        if espec.id is not None:
+            raw = self.raw(espec.id, cells)
+            if raw is None:
+                return None
+            text = str(raw).strip()
+            if espec.id.slug:
+                text = self.slug(text)
+            label = espec.id.label
+        else:
+            name = self.raw(espec.fields["name"], cells)
+            if name is None:
+                return None
+            text = self.slug(str(name))
+            label = espec.fields["name"].label
+        eid = espec.id_prefix + text
+        try:
+            return parse_value(_ID_FIELD, eid)
+        except ValueProblem as exc:
+            self.problems.append(Problem(file, line, label, str(exc)))
+            return None
+
+    def slug(self, text: str) -> str:
+        out = self.slugs.get(text)
+        if out is None:
+            out = self.slugs[text] = slug(text)
+        return out
+
+    def entity(self, espec: EntitySpec, eid: str, file: str, line: int, cells: dict,
+               ids: dict) -> None:
+        rec = self.entities.get(eid)
+        if rec is None:
+            rec = self.entities[eid] = RawRecord(espec.kind, file, line, {"id": eid})
+            self.entity_todo[eid] = list(espec.fields)
+        elif rec.kind is not espec.kind:
+            self.clash(espec, eid, file, line)
+            return
+        todo = self.entity_todo[eid]
+        for fname in list(todo):
+            spec = espec.fields.get(fname)
+            if spec is None:
+                continue
+            value = self.value(spec, file, line, cells, ids)
+            if value is not None and not (spec.source == "entity" and value == eid):
+                rec.values[fname] = value
+                todo.remove(fname)
+        if not todo:
+            del self.entity_todo[eid]
+
+    def clash(self, espec: EntitySpec, eid: str, file: str, line: int) -> None:
+        if eid in self.clashes:
+            return
+        self.clashes.add(eid)
+        first = self.entities[eid]
+        self.problems.append(Problem(file, line, espec.id.label if espec.id else
+                                     espec.fields["name"].label,
+                                     f"id {eid!r} is a {first.kind.name} (line {first.line}) "
+                                     f"and cannot also be a {espec.kind.name} ({espec.name}); "
+                                     "set id_prefix on one of them"))
+
+    def source(self, specs: dict[str, ValueSpec], file: str, line: int, cells: dict,
+               ids: dict) -> str | None:
+        values = {}
+        for key, spec in specs.items():
+            v = self.value(spec, file, line, cells, ids) if key != "id" else self.raw(spec, cells)
+            if v is not None:
+                values[key] = v
+        if not any(k in values for k in ("url", "title", "id")):
+            return None
+        if "title" not in values:
+            values["title"] = values.get("url") or values.get("publisher")
+        if "publisher" not in values and "url" in values:
+            host = _host(values["url"])
+            if host:
+                values["publisher"] = host
+        if "id" in values:
+            sid = str(values["id"]).strip()
+        else:
+            key = values.get("url") or f"{values.get('publisher')}|{values.get('title')}"
+            sid = "src-" + _short_hash(key)
+        values["id"] = sid
+        if sid not in self.sources:
+            self.sources[sid] = RawRecord(_SOURCE, file, line, values)
+        return sid
+
+    def deal(self, file: str, line: int, cells: dict, ids: dict, sources: list[str]) -> None:
+        values: dict = {}
+        for fname, spec in self.m.deal.items():
+            v = self.value(spec, file, line, cells, ids)
+            if v is not None:
+                values[fname] = v
+        parties = []
+        for p in self.m.parties:
+            eid = ids.get(p.entity)
+            if eid is None:
+                continue
+            role = self.value(p.role, file, line, cells, ids)
+            if role is None:
+                if (file, line, "role") not in self.covered:
+                    self.problems.append(Problem(file, line, p.role.label,
+                                                 f"role of {p.entity} is empty"))
+                continue
+            note = self.value(p.note, file, line, cells, ids) if p.note else None
+            parties.append((eid, role, note))
+        if "title" not in values and parties:
+            names = []
+            for eid, _, _ in parties:
+                n = self.entities[eid].values.get("name", eid)
+                if n not in names:
+                    names.append(n)
+            kind = str(values.get("kind", "deal")).replace("_", " ")
+            values["title"] = f"{' – '.join(names)} ({kind})"
+        if self.m.deal_id is not None:
+            raw = self.raw(self.m.deal_id, cells)
+            if raw is None:
+                self.problems.append(Problem(file, line, self.m.deal_id.label,
+                                             "deal id is empty"))
+                return
+            text = str(raw).strip()
+            did = self.m.deal_prefix + (slug(text) if self.m.deal_id.slug else text)
+            try:
+                did = parse_value(_ID_FIELD, did)
+            except ValueProblem as exc:
+                self.problems.append(Problem(file, line, self.m.deal_id.label, str(exc)))
+                return
+        else:
+            did = self.m.deal_prefix + _deal_hash(values, parties)
+        rec = self.deals.get(did)
+        by_column = self.m.deal_id is not None
+        if rec is None:
+            values["id"] = did
+            values["sources"] = list(sources)
+            self.deals[did] = RawRecord(_DEAL, file, line, values)
+            todo = [f for f in self.m.deal if f not in values]
+            if by_column and todo:
+                self.deal_todo[did] = todo
+        else:
+            have = rec.values.setdefault("sources", [])
+            for sid in sources:
+                if sid not in have:
+                    have.append(sid)
+            todo = self.deal_todo.get(did)
+            if todo:
+                for fname in list(todo):
+                    if fname in values:
+                        rec.values[fname] = values[fname]
+                        todo.remove(fname)
+            if not by_column:
+                return  # same hash: same values and parties, already recorded
+        seen = set()
+        for eid, role, note in parties:
+            key = (did, eid, role)
+            if key in seen or (by_column and key in self.party_keys):
+                continue
+            seen.add(key)
+            if by_column:
+                self.party_keys.add(key)
+            pv = {"deal": did, "entity": eid, "role": role}
+            if note is not None:
+                pv["note"] = note
+            self.parties.append(RawRecord(_PARTY, file, line, pv))
+
+    def records(self) -> list[RawRecord]:
+        return [*self.sources.values(), *self.entities.values(), *self.deals.values(),
+                *self.parties]
+
+
+def _expand(paths, problems: list[Problem]) -> Iterator[Path]:
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir()
+                           if p.is_file() and p.suffix.lower() in DATA_SUFFIXES)
+            if not files:
+                problems.append(Problem(str(path), 0, "", "holds no .csv, .jsonl or .json files"))
+            yield from files
+        elif path.is_file():
+            yield path
+        else:
+            problems.append(Problem(str(path), 0, "", "no such file or directory"))
+
+
+def _file_format(mapping: Mapping, path: Path) -> str:
+    if mapping.format:
+        return "jsonl" if mapping.format == "json" else mapping.format
+    return "jsonl" if path.suffix.lower() in (".jsonl", ".ndjson", ".json") else "csv"
+
+
+def _read_csv(mapper: _Mapper, path: Path) -> None:
+    m = mapper.m
+    file = str(path)
+    delimiter = m.delimiter or ("\t" if path.suffix.lower() == ".tsv" else ",")
+    with open(path, "r", encoding=m.encoding, newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter, strict=True)
+        try:
+            header = next(reader, None)
+            if header is None:
+                mapper.problems.append(Problem(file, 1, "", "is empty (expected a header row)"))
+                return
+            exact = {h: i for i, h in reversed(list(enumerate(header)))}
+            loose = {h.strip().casefold(): i for i, h in reversed(list(enumerate(header)))}
+            bound: list[tuple[str, int]] = []
+            missing = False
+            for col, spec in mapper.columns.items():
+                i = exact.get(col, loose.get(col.strip().casefold()))
+                if i is None:
+                    missing = True
+                    mapper.problems.append(Problem(
+                        m.path, spec.line, spec.path, f"column {col!r} is not in the header "
+                        f"of {file} (it has: {', '.join(h for h in header if h.strip())})"))
+                else:
+                    bound.append((col, i))
+            if missing:
+                return
+            width = len(header)
+            line = reader.line_num + 1
+            row_fn = mapper.row
+            for row in reader:
+                if len(row) > width and any(c.strip() for c in row[width:]):
+                    mapper.problems.append(Problem(file, line, "", f"row has {len(row)} cells "
+                                                   f"but the header has {width}"))
+                elif any(c.strip() for c in row):
+                    n = len(row)
+                    row_fn(file, line, {c: row[i] for c, i in bound if i < n})
+                line = reader.line_num + 1
+        except csv.Error as exc:
+            mapper.problems.append(Problem(file, reader.line_num, "", f"malformed CSV: {exc}"))
+
+
+def _read_jsonl(mapper: _Mapper, path: Path) -> None:
+    file = str(path)
+    seen: set[str] = set()
+    cols = list(mapper.columns)
+    rows = mapper.rows
+    for line, obj in json_objects(path, mapper.problems):
+        if not isinstance(obj, dict):
+            mapper.problems.append(Problem(file, line, "", "each record must be a JSON object"))
+            continue
+        cells = {}
+        for c in cols:
+            v = _dig(obj, c)
+            if v is not None:
+                cells[c] = v
+                seen.add(c)
+        mapper.row(file, line, cells)
+    if mapper.rows > rows:
+        for col, spec in mapper.columns.items():
+            if col not in seen:
+                mapper.problems.append(Problem(mapper.m.path, spec.line, spec.path,
+                                               f"column {col!r} is in no record of {file}"))
+
+
+def read_mapped(paths: list, mapping: str | Path | Mapping) -> Reading:
+    """Read CSV or JSON Lines files through ``mapping`` (a mapping file or a ``Mapping``).
+
+    Rows are streamed, entities and deals deduplicated by id as they come.
+    Returns the records for ``build_batch`` and the problems seen while mapping
+    cells. Raises LoadError if the mapping file itself is wrong.
+    """
+    m = mapping if isinstance(mapping, Mapping) else read_mapping(mapping)
+    mapper = _Mapper(m)
+    for path in _expand(paths, mapper.problems):
+        rows_before, problems_before = mapper.rows, len(mapper.problems)
+        try:
+            if _file_format(m, path) == "csv":
+                _read_csv(mapper, path)
+            else:
+                _read_jsonl(mapper, path)
+        except UnicodeDecodeError as exc:
+            mapper.problems.append(Problem(str(path), 0, "", f"is not {m.encoding} text "
+                                           f"(byte 0x{exc.object[exc.start]:02x}); save it as "
+                                           "UTF-8 or set encoding in the mapping"))
+        except UnicodeError as exc:  # e.g. UTF-16 without a byte order mark
+            mapper.problems.append(Problem(str(path), 0, "", f"is not {m.encoding} text "
+                                           f"({exc}); save it as UTF-8 or set encoding in "
+                                           "the mapping"))
+        except OSError as exc:
+            mapper.problems.append(Problem(str(path), 0, "", f"cannot be read: {exc.strerror}"))
+        if mapper.rows == rows_before and len(mapper.problems) == problems_before:
+            mapper.problems.append(Problem(str(path), 0, "", "has no data rows"))
+    return Reading(mapper.records(), mapper.problems, mapper.covered)
