@@ -28,7 +28,7 @@ import networkx as nx
 from ..errors import StoreUnavailable
 from .model import MODEL
 from .records import ApplySummary, Batch, Node, Rel, Subgraph
-from .store import Store
+from .store import Store, paused_gc
 
 __all__ = ["EmbeddedStore", "SCHEMA_VERSION"]
 
@@ -49,8 +49,35 @@ CREATE TABLE IF NOT EXISTS snapshot (generation INTEGER PRIMARY KEY, graph BLOB 
 """
 
 
-def _dumps(props: dict) -> str:
-    return json.dumps(props, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+# json.dumps(props, ensure_ascii=False, sort_keys=True, separators=(",", ":")), without
+# making a new encoder for every call
+_dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+# A write of at least this many relationships, and at least half as many as the store
+# holds, drops the index on (dst, type) and builds it again after the inserts: one sort
+# instead of a random B-tree insert per row (5x faster for 375,000 rows).
+_REBUILD_INDEX_AT = 20_000
+
+
+def _rel_rows(rels) -> set[tuple]:
+    """(src, type, dst, role, props JSON) of each relationship; the JSON of the usual
+    properties (none, or only a role) is made once per role."""
+    by_role: dict[str, str] = {}
+    out = set()
+    add = out.add
+    for r in rels:
+        props = r.props
+        if not props:
+            add((r.src, r.type, r.dst, "", "{}"))
+            continue
+        role = props.get("role", "")
+        if len(props) == 1 and role.__class__ is str and role:
+            text = by_role.get(role)
+            if text is None:
+                text = by_role[role] = _dumps(props)
+        else:
+            text = _dumps(props)
+        add((r.src, r.type, r.dst, role, text))
+    return out
 
 
 class EmbeddedStore(Store):
@@ -97,13 +124,18 @@ class EmbeddedStore(Store):
 
     # -- writes ----------------------------------------------------------------
     def apply(self, batch: Batch) -> ApplySummary:
+        with paused_gc():
+            return self._apply(batch)
+
+    def _apply(self, batch: Batch) -> ApplySummary:
         summary = ApplySummary()
         owned = {k.label: [f.rel for f in k.rel_fields] for k in MODEL.kinds.values() if k.label}
         all_owned = sorted({t for ts in owned.values() for t in ts})
         cur = self.db.cursor()
         cur.execute("BEGIN IMMEDIATE")
         try:
-            old = {nid: (label, props) for nid, label, props in self._in_chunks(
+            empty = cur.execute("SELECT 1 FROM nodes LIMIT 1").fetchone() is None
+            old = {} if empty else {nid: (label, props) for nid, label, props in self._in_chunks(
                 "SELECT id, label, props FROM nodes WHERE id IN ({marks})",
                 [n.id for n in batch.nodes])}
             changed, owners = [], {}
@@ -134,16 +166,21 @@ class EmbeddedStore(Store):
                     "SELECT src, type, dst, role, props FROM rels "
                     f"WHERE type='{MODEL.rel_type(t)}' AND src IN ({{marks}})", ids))
             created = {n.id for n, _ in changed if n.id not in old}
-            stored_deals = [d for d in sorted(batch.party_deals) if d not in created]
+            stored_deals = sorted(d for d in batch.party_deals if d not in created)
             before.update(self._in_chunks(
                 "SELECT src, type, dst, role, props FROM rels "
                 "WHERE type='PARTY_TO' AND dst IN ({marks})", stored_deals))
-            after = {(r.src, r.type, r.dst, r.props.get("role", ""), _dumps(r.props))
-                     for r in batch.rels}
+            after = _rel_rows(batch.rels)
             gone, new = before - after, after - before
             cur.executemany("DELETE FROM rels WHERE src=? AND type=? AND dst=? AND role=?",
                             [g[:4] for g in sorted(gone)])
+            rebuild = len(new) >= _REBUILD_INDEX_AT and (
+                empty or 2 * len(new) >= cur.execute("SELECT COUNT(*) FROM rels").fetchone()[0])
+            if rebuild:
+                cur.execute("DROP INDEX IF EXISTS rels_by_dst")
             cur.executemany("INSERT OR REPLACE INTO rels VALUES (?,?,?,?,?)", sorted(new))
+            if rebuild:
+                cur.execute("CREATE INDEX rels_by_dst ON rels (dst, type)")
             summary.rels_added, summary.rels_removed = len(new), len(gone)
             if summary.created or summary.updated or new or gone:
                 cur.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "

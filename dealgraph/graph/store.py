@@ -7,13 +7,29 @@ plain rows, so callers never care which store they talk to.
 
 from __future__ import annotations
 
+import gc
 from abc import ABC, abstractmethod
+from contextlib import contextmanager
 from typing import Iterable
 
 from .model import MODEL
 from .records import ApplySummary, Batch, Node, Rel, Subgraph
 
-__all__ = ["Store"]
+__all__ = ["Store", "paused_gc"]
+
+
+@contextmanager
+def paused_gc():
+    """Pause the cyclic garbage collector for bulk work: reading, validating and writing a
+    dataset allocate millions of small dicts and tuples without reference cycles, and the
+    collector's repeated passes over them took a third of the time. Nested uses are fine."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class Store(ABC):

@@ -47,6 +47,7 @@ SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY 
 UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG
 """.split())
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 MAX_TEXT = 10_000
@@ -57,11 +58,20 @@ class ValueProblem(ValueError):
 
 
 def _text(raw) -> str:
+    if raw.__class__ is str:
+        text = raw.strip()
+        if text.isascii() and len(text) <= MAX_TEXT and "\x00" not in text:
+            return text  # the usual case: none of the checks below can fail
     if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
         raise ValueProblem(f"expected text, got {type(raw).__name__}")
-    text = str(raw).strip()
+    try:
+        text = str(raw).strip()
+    except ValueError:  # an int with more digits than Python converts
+        raise ValueProblem("is a number with too many digits") from None
     if "\x00" in text:
         raise ValueProblem("contains a NUL character")
+    if _SURROGATE.search(text):  # from a JSON/YAML escape such as \ud800; not storable as UTF-8
+        raise ValueProblem("contains an unpaired surrogate (an invalid \\u escape)")
     if len(text) > MAX_TEXT:
         raise ValueProblem(f"is longer than {MAX_TEXT} characters")
     return text
@@ -102,7 +112,10 @@ def _number(raw, low: float = 0.0, high: float | None = None):
     if isinstance(raw, bool):
         raise ValueProblem("expected a number, got true/false")
     if isinstance(raw, (int, float)):
-        num = float(raw)
+        try:
+            num = float(raw)
+        except OverflowError:
+            raise ValueProblem("is too large a number") from None
     else:
         text = _text(raw).replace("_", "")
         try:
@@ -174,8 +187,11 @@ def parse_value(field: Field, raw):
         return _number(raw, 0.0, 100.0)
     if t == "url":
         text = _text(raw)
-        parsed = urlparse(text)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        try:
+            parsed = urlparse(text)
+        except ValueError:  # e.g. "http://[" (an unclosed IPv6 address)
+            parsed = None
+        if parsed is None or parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise ValueProblem(f"{text!r} is not an http(s) URL")
         return text
     if t == "enum":
