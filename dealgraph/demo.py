@@ -28,7 +28,11 @@ def run_demo(store: Store, out_dir: Path) -> str:
         path = out_dir / "map.html"
         write_map(store.subgraph(None), path, title="dealgraph demo: seed network")
         lines.append(f"Map of the whole network: {path}")
-    lines.append("Next: dealgraph query list   (with the same --store)")
+    store_flag = f" --store {store.path}" if store.backend == "embedded" else " --backend neo4j"
+    lines += ["Next, for example:",
+              f"  dealgraph query run partners -p entity=Xiaomi{store_flag}",
+              f"  dealgraph query run paths -p a=Xiaomi -p b=Audi{store_flag}",
+              f"  dealgraph query list"]
     return "\n".join(lines)
 
 
