@@ -8,7 +8,7 @@ import click
 
 from ..demo import run_demo
 from ..loaders import INPUT_FORMATS, load_paths, preview_paths
-from .main import cli, format_option, print_mapping, store_options
+from .main import cli, format_option, one_line, print_mapping, store_options
 
 
 DRY_RUN_PROBLEMS = 20
@@ -53,7 +53,7 @@ def load(paths, mapping, input_format, as_json, dry_run, opener):
     print_mapping(preview.as_dict(), fmt)
     if preview.problems:
         for problem in preview.problems[:DRY_RUN_PROBLEMS]:
-            click.echo(f"error: {problem}", err=True)
+            click.echo(f"error: {one_line(problem)}", err=True)
         n = len(preview.problems)
         more = f" (the first {DRY_RUN_PROBLEMS} shown)" if n > DRY_RUN_PROBLEMS else ""
         click.echo(f"{n} problem{'s' if n != 1 else ''}{more}; nothing would be loaded.",

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..errors import DealgraphError, NotFound
-from .main import cli, format_option, parse_params, store_options
+from .main import cli, format_option, one_line, parse_params, store_options
 
 
 def queries_option(func):
@@ -50,7 +50,7 @@ def render_rows(columns, rows, fmt: str) -> str:
         for row in rows:
             writer.writerow([_cell(row.get(c), "|") for c in columns])
         return buf.getvalue()
-    cells = [[" ".join(_cell(row.get(c)).split()) for c in columns] for row in rows]
+    cells = [[one_line(" ".join(_cell(row.get(c)).split())) for c in columns] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip(),
              "  ".join("-" * w for w in widths)]

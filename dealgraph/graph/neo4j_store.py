@@ -22,7 +22,7 @@ from ..errors import DealgraphError, StoreUnavailable
 from .backends import Neo4jSettings
 from .model import ENTITY_LABEL, MODEL
 from .records import ApplySummary, Batch, Node, Rel, Subgraph
-from .store import Store
+from .store import Store, paused_gc
 
 __all__ = ["Neo4jStore"]
 
@@ -138,7 +138,7 @@ class Neo4jStore(Store):
     # -- writes ----------------------------------------------------------------
     def apply(self, batch: Batch) -> ApplySummary:
         try:
-            with self._session(write=True) as session:
+            with self._session(write=True) as session, paused_gc():
                 return session.execute_write(self._apply_tx, batch)
         except IncompleteCommit as exc:
             raise StoreUnavailable(
@@ -176,7 +176,7 @@ class Neo4jStore(Store):
         updated: dict[str, list[dict]] = {}
         for n in batch.nodes:
             old = existing.get(n.id)
-            row = {"id": n.id, "props": {"id": n.id, **n.props}}
+            row = {"id": n.id, **n.props}  # all of the node's properties
             if old is None:
                 summary.created += 1
                 created.setdefault(n.label, []).append(row)
@@ -188,7 +188,7 @@ class Neo4jStore(Store):
         for label, rows in created.items():
             both = ":".join(MODEL.label(x) for x in dict.fromkeys([key_label(label), label]))
             for chunk in _chunks(rows):
-                tx.run(f"UNWIND $rows AS row CREATE (n:{both}) SET n = row.props",
+                tx.run(f"UNWIND $rows AS row CREATE (n:{both}) SET n = row",
                        rows=chunk).consume()
         for label, rows in updated.items():
             klabel = key_label(label)
@@ -196,11 +196,12 @@ class Neo4jStore(Store):
             remove = f" REMOVE n:{':'.join(MODEL.label(o) for o in others)}" if others else ""
             extra = f" SET n:{MODEL.label(label)}" if klabel != label else ""
             cypher = (f"UNWIND $rows AS row MATCH (n:{MODEL.label(klabel)} {{id: row.id}}) "
-                      f"SET n = row.props{remove}{extra}")
+                      f"SET n = row{remove}{extra}")
             for chunk in _chunks(rows):
                 tx.run(cypher, rows=chunk).consume()
 
         # 2. replace owned relationships: read the old ones, delete the gone, create the new
+        # (only nodes that existed before this load can have any)
         before: set[tuple] = set()
         owned = {k.label: sorted({f.rel for f in k.rel_fields}) for k in MODEL.kinds.values()
                  if k.label}
@@ -208,7 +209,7 @@ class Neo4jStore(Store):
             types = owned.get(label) or []
             if not types:
                 continue
-            ids = [n.id for n in batch.nodes if n.label == label]
+            ids = [n.id for n in batch.nodes if n.label == label and n.id in existing]
             kl = MODEL.label(key_label(label))
             rtypes = "|".join(MODEL.rel_type(t) for t in types)
             for chunk in _chunks(ids):
@@ -226,7 +227,7 @@ class Neo4jStore(Store):
                                       "properties(r) AS props", ids=moved):
                         before.add(_relkey(rec["src"], rec["type"], rec["dst"], rec["props"]))
         party = MODEL.rel_type(MODEL.kinds["Party"].rel)
-        deals = sorted(batch.party_deals)
+        deals = sorted(d for d in batch.party_deals if d in existing or d not in labels)
         for chunk in _chunks(deals):
             for rec in tx.run(f"MATCH (a:{ENTITY_LABEL})-[r:{party}]->(d:Deal) WHERE d.id IN $ids "
                               "RETURN a.id AS src, d.id AS dst, properties(r) AS props", ids=chunk):
@@ -238,16 +239,21 @@ class Neo4jStore(Store):
         ends = {k[0] for k in gone | new} | {k[2] for k in gone | new}
         stored_labels = self._labels_tx(tx, {i for i in ends if i not in labels})
         stored_labels.update(labels)
+        # rows are [src, dst, props] lists: a third of the bytes of maps with key names
         for (typ, sl, dl), rows in _group(gone, stored_labels).items():
-            cypher = (f"UNWIND $rows AS row MATCH (a:{sl} {{id: row.src}})"
-                      f"-[r:{MODEL.rel_type(typ)}]->(b:{dl} {{id: row.dst}}) "
-                      "WHERE properties(r) = row.props DELETE r")
+            cypher = (f"UNWIND $rows AS row MATCH (a:{sl} {{id: row[0]}})"
+                      f"-[r:{MODEL.rel_type(typ)}]->(b:{dl} {{id: row[1]}}) "
+                      "WHERE properties(r) = row[2] DELETE r")
             for chunk in _chunks(rows):
                 tx.run(cypher, rows=chunk).consume()
         for (typ, sl, dl), rows in _group(new, stored_labels).items():
-            cypher = (f"UNWIND $rows AS row MATCH (a:{sl} {{id: row.src}}) "
-                      f"MATCH (b:{dl} {{id: row.dst}}) "
-                      f"CREATE (a)-[r:{MODEL.rel_type(typ)}]->(b) SET r = row.props")
+            with_props = any(row[2] for row in rows)
+            if not with_props:
+                rows = [row[:2] for row in rows]
+            cypher = (f"UNWIND $rows AS row MATCH (a:{sl} {{id: row[0]}}) "
+                      f"MATCH (b:{dl} {{id: row[1]}}) "
+                      f"CREATE (a)-[r:{MODEL.rel_type(typ)}]->(b)"
+                      + (" SET r = row[2]" if with_props else ""))
             for chunk in _chunks(rows):
                 tx.run(cypher, rows=chunk).consume()
         tx.run(f"MATCH (n:{LOAD_LOCK} {{id: 'load'}}) DELETE n").consume()
@@ -378,13 +384,18 @@ def _reason(exc: Exception) -> str:
 
 
 def _relkey(src: str, typ: str, dst: str, props: dict) -> tuple:
-    return (src, typ, dst, tuple(sorted(dict(props).items())))
+    items = props.items()
+    return (src, typ, dst, tuple(sorted(items)) if len(items) > 1 else tuple(items))
 
 
-def _group(keys: set[tuple], labels: dict[str, str]) -> dict[tuple, list[dict]]:
-    out: dict[tuple, list[dict]] = {}
+def _group(keys: set[tuple], labels: dict[str, str]) -> dict[tuple, list[list]]:
+    """Relationship keys as [src, dst, props] rows, by (type, start label, end label)."""
+    out: dict[tuple, list[list]] = {}
+    key_labels = {label: MODEL.label(key_label(label)) for label in set(labels.values())}
     for src, typ, dst, props in sorted(keys):
-        sl = MODEL.label(key_label(labels[src]))
-        dl = MODEL.label(key_label(labels[dst]))
-        out.setdefault((typ, sl, dl), []).append({"src": src, "dst": dst, "props": dict(props)})
+        group = (typ, key_labels[labels[src]], key_labels[labels[dst]])
+        rows = out.get(group)
+        if rows is None:
+            rows = out[group] = []
+        rows.append([src, dst, dict(props)])
     return out

@@ -174,3 +174,18 @@ def test_cypher_command_on_neo4j(runner, neo4j_store, neo4j_settings, seed_dir):
                      env=env)
     assert written.exit_code == 0 and "nodes created 1" in written.stderr
     assert neo4j_store.stats()["Source"] == before["Source"] + 1
+
+
+def test_table_output_escapes_terminal_control_characters(runner, tmp_path, store_path):
+    data = tmp_path / "ds"
+    data.mkdir()
+    (data / "sources.csv").write_text("id,publisher,title\ns1,Wire,Report\n")
+    (data / "firms.csv").write_text('id,name\na,"\x1b[2J\x1b[31mEvil\nCorp"\nb,Good Corp\n')
+    (data / "deals.csv").write_text("id,kind,status,title,sources\nd1,partnership,signed,Tie-up,s1\n")
+    (data / "parties.csv").write_text("deal,entity,role\nd1,a,partner\nd1,b,partner\n")
+    assert invoke(runner, ["load", "--store", str(store_path), str(data)]).exit_code == 0
+    table = invoke(runner, ["query", "run", "partners", "-p", "entity=b", "--store", str(store_path)])
+    assert "\x1b" not in table.stdout and "\\x1b[2J\\x1b[31mEvil Corp" in table.stdout
+    as_json = invoke(runner, ["query", "run", "partners", "-p", "entity=b", "--format", "json",
+                              "--store", str(store_path)])
+    assert json.loads(as_json.stdout)[0]["name"] == "\x1b[2J\x1b[31mEvil\nCorp"
