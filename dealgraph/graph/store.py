@@ -81,6 +81,26 @@ class Store(ABC):
         """Ids of the nodes with a ``rel_type`` relationship to one of ``ids``
         (e.g. the subsidiaries of firms with SUBSIDIARY_OF)."""
 
+    def party_pairs(self, entity_ids: Iterable[str], as_of: str | None = None,
+                    skip: Iterable[str] = ()) -> list[tuple[str, str]]:
+        """(party, deal) for every party of every deal that one of ``entity_ids`` is party
+        to, leaving out the deals in ``skip`` and, with ``as_of``, the deals not in force
+        then: one counterparty step, for searches that need no properties."""
+        from .dates import deal_in_force
+        skip = set(skip)
+        rels = [r for r in self.deal_parties(entity_ids) if r.dst not in skip]
+        if as_of is not None:
+            deals = self.subgraph({r.dst for r in rels}).nodes
+            rels = [r for r in rels if deal_in_force(deals[r.dst].props, as_of)]
+        return [(r.src, r.dst) for r in rels]
+
+    def node_fields(self, ids: Iterable[str], keys: tuple[str, ...]) -> dict[str, dict]:
+        """For each of ``ids`` in the store: its ``label`` and those of the scalar
+        properties ``keys`` it has, as a NetworkX node attribute dict."""
+        nodes = self.subgraph(ids).nodes
+        return {nid: {"label": n.label, **{k: n.props[k] for k in keys if k in n.props}}
+                for nid, n in nodes.items() if nid in ids}
+
     @abstractmethod
     def subgraph(self, ids: Iterable[str] | None = None) -> Subgraph:
         """The nodes with ``ids`` (all nodes when None), the relationships among
@@ -108,9 +128,14 @@ class Store(ABC):
         Two entities are counterparties when both are parties to one deal; each
         step adds every party of every deal of the entities found so far.
         """
-        entities = {entity_id}
+        return self.neighbourhoods([entity_id], hops)
+
+    def neighbourhoods(self, entity_ids: Iterable[str], hops: int = 1) -> Subgraph:
+        """The entities within ``hops`` counterparty steps of any of ``entity_ids``, the
+        deals that link them, and their sources: the union of their neighbourhoods."""
+        entities = set(entity_ids)
         deals: set[str] = set()
-        frontier = {entity_id}
+        frontier = set(entities)
         for _ in range(max(0, hops)):
             if not frontier:
                 break

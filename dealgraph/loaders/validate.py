@@ -75,10 +75,12 @@ def _parse_fast(values: dict, table: _KindTable, parser: _Parser) -> dict | None
     """The parsed values of a record whose values are all text and all valid; None if
     anything is unusual or wrong (``_parse`` then checks it again and says what)."""
     out = {}
+    same = True  # every value as given: then the given dict is the answer (less memory)
     fields = table.fields
     for name, raw in values.items():
         entry = fields.get(name)
         if entry is None:
+            same = False
             continue  # not a field of this kind: ignored, as _parse does
         if raw.__class__ is not str:
             return None
@@ -86,6 +88,7 @@ def _parse_fast(values: dict, table: _KindTable, parser: _Parser) -> dict | None
         hit = None if memo is None else memo.get(raw)
         if hit is None:
             if not raw or raw.isspace():
+                same = False
                 continue  # blank: absent
             try:
                 value = parse_value(field, raw)
@@ -101,8 +104,11 @@ def _parse_fast(values: dict, table: _KindTable, parser: _Parser) -> dict | None
             if not value:
                 if field.required:
                     return None
+                same = False
                 continue
             value = list(value)
+        if same and value != raw:
+            same = False
         out[name] = value
     for name in table.required:
         if name not in out:
@@ -115,7 +121,7 @@ def _parse_fast(values: dict, table: _KindTable, parser: _Parser) -> dict | None
         return None
     if table.money and "currency" not in out and any(f in out for f in table.money):
         return None
-    return out
+    return values if same else out
 
 
 def _parse(rec: RawRecord, problems: list[Problem], parser: _Parser) -> tuple[dict, bool]:
@@ -170,19 +176,26 @@ def _build_batch(records: list[RawRecord], store: Store) -> Batch:
     broken_ids: dict[str, str] = {}  # ids of invalid records, so references to them do not pile up errors
     parser = _Parser()
     tables: dict[int, _KindTable] = {}
+    referenced: set[str] = set()  # every id that a valid record refers to
     for rec in records:
         table = tables.get(id(rec.kind))
         if table is None:
             table = tables[id(rec.kind)] = _KindTable(rec.kind, parser)
         values = _parse_fast(rec.values, table, parser)
-        if values is not None:
-            parsed.append((rec, values))
-            continue
-        values, ok = _parse(rec, problems, parser)
-        if ok:
-            parsed.append((rec, values))
-        elif rec.kind.is_node and "id" in values:
-            broken_ids[values["id"]] = rec.kind.label
+        if values is None:
+            values, ok = _parse(rec, problems, parser)
+            if not ok:
+                if rec.kind.is_node and "id" in values:
+                    broken_ids[values["id"]] = rec.kind.label
+                continue
+        parsed.append((rec, values))
+        for name in table.refs:
+            v = values.get(name)
+            if v is not None:
+                if isinstance(v, list):
+                    referenced.update(v)
+                else:
+                    referenced.add(v)
 
     # ids: unique within the load, and not clashing with a different kind in the store
     first_seen: dict[str, RawRecord] = {}
@@ -202,16 +215,7 @@ def _build_batch(records: list[RawRecord], store: Store) -> Batch:
         nodes.append((rec, values))
 
     loaded_labels = {v["id"]: r.kind.label for r, v in nodes}
-    wanted = set(loaded_labels)
-    for rec, values in parsed:
-        for name in tables[id(rec.kind)].refs:
-            v = values.get(name)
-            if v is not None:
-                if isinstance(v, list):
-                    wanted.update(v)
-                else:
-                    wanted.add(v)
-    stored_labels = store.labels_of(sorted(wanted))
+    stored_labels = store.labels_of(referenced.union(loaded_labels))
     for nid, label in loaded_labels.items():
         old = stored_labels.get(nid)
         if old and old != label and (old == "Deal" or old == "Source" or label in ("Deal", "Source")):
@@ -265,7 +269,11 @@ def _build_batch(records: list[RawRecord], store: Store) -> Batch:
 
     seen_party: dict[tuple, RawRecord] = {}
     deals_with_loaded_parties: set[str] = set()
-    party_rel = MODEL.kinds["Party"].rel
+    party_kind = MODEL.kinds["Party"]
+    party_rel, deal_field, entity_field = (party_kind.rel, party_kind.fields["deal"],
+                                           party_kind.fields["entity"])
+    deal_labels = frozenset(MODEL.kinds[k].label for k in deal_field.ref)
+    entity_labels = frozenset(MODEL.kinds[k].label for k in entity_field.ref)
     for rec, values in parties:
         key = (values["deal"], values["entity"], values["role"])
         if key in seen_party:
@@ -275,8 +283,12 @@ def _build_batch(records: list[RawRecord], store: Store) -> Batch:
                                     f"(at {prev.file}:{prev.line})"))
             continue
         seen_party[key] = rec
-        ok = check_ref(rec, rec.kind.fields["deal"], values["deal"])
-        ok = check_ref(rec, rec.kind.fields["entity"], values["entity"]) and ok
+        if not broken_ids and known.get(key[0]) in deal_labels \
+                and known.get(key[1]) in entity_labels:
+            ok = True  # check_ref's answer, without the calls
+        else:
+            ok = check_ref(rec, deal_field, values["deal"])
+            ok = check_ref(rec, entity_field, values["entity"]) and ok
         if ok:
             props = {"role": values["role"]}
             if "note" in values:

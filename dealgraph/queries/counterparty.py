@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from ..graph.dates import deal_in_force
 from ..graph.model import MODEL
-from .base import merge_subgraphs
 
 __all__ = ["ENTITY_LABELS", "KIND_LABEL", "is_entity", "is_deal", "entity_deals", "parties",
            "counterparties", "source_titles", "structural_members", "members_graph",
-           "node_fields"]
+           "node_fields", "Search", "reach_graph"]
 
 ENTITY_LABELS = frozenset(MODEL.kinds[k].label for k in MODEL.entity_kinds)
 PARTY = "PARTY_TO"
@@ -107,10 +106,71 @@ def _store_members(store, root, rel_type) -> set[str]:
     return found
 
 
+class Search:
+    """A breadth-first search over counterparty steps from ``start`` that reads the store
+    one step at a time (``store.party_pairs``): distances of the entities found, and for
+    each the (entity, deal) steps that reach it from the level before."""
+
+    def __init__(self, start: str):
+        self.dist = {start: 0}
+        self.frontier = {start}
+        self.level = 0
+        self.parents: dict[str, set[tuple[str, str]]] = {}
+        self.read: set[str] = set()  # deals whose parties are all known
+
+    def step(self, store, as_of) -> None:
+        by_deal: dict[str, list[str]] = {}
+        for entity, deal in store.party_pairs(self.frontier, as_of, self.read):
+            by_deal.setdefault(deal, []).append(entity)
+        self.read.update(by_deal)
+        level, frontier, dist, found = self.level + 1, self.frontier, self.dist, set()
+        for deal, members in by_deal.items():
+            inside = [m for m in members if m in frontier]
+            for m in members:
+                d = dist.get(m)
+                if d is None:
+                    dist[m] = d = level
+                    found.add(m)
+                if d == level:
+                    self.parents.setdefault(m, set()).update((p, deal) for p in inside)
+        self.frontier, self.level = found, level
+
+    def back(self, ends) -> tuple[set[str], set[str]]:
+        """The entities and deals on the shortest steps from ``start`` to ``ends``."""
+        entities, deals, stack = set(ends), set(), list(ends)
+        while stack:
+            for parent, deal in self.parents.get(stack.pop(), ()):
+                deals.add(deal)
+                if parent not in entities:
+                    entities.add(parent)
+                    stack.append(parent)
+        return entities, deals
+
+
+def reach_graph(store, start: str, hops: int, as_of, every_step: bool = False):
+    """The local graph of the entities within ``hops`` counterparty steps of ``start``
+    and the deals that reach each from the level before (one per entity, or with
+    ``every_step`` all of them). Distances in it are those in the whole graph, and with
+    ``every_step`` so are the intermediaries of each entity."""
+    import networkx as nx
+    search = Search(start)
+    while search.level < hops and search.frontier:
+        search.step(store, as_of)
+    steps = set()
+    for entity, found in search.parents.items():
+        for parent, deal in (found if every_step else [min(found)]):
+            steps.update(((parent, deal), (entity, deal)))
+    g = nx.MultiDiGraph()
+    # what counterparties() and node_fields() read: labels, names, the deals' dates
+    g.add_nodes_from(store.node_fields(set(search.dist) | {d for _, d in steps},
+                                       ("name", "announced", "end")).items())
+    g.add_edges_from((entity, deal, PARTY, {"type": PARTY}) for entity, deal in steps)
+    return g
+
+
 def members_graph(store, root, rel_type, hops: int):
     """The local graph for queries about an entity and its subsidiaries or bodies:
     the ``hops``-step neighbourhood of each member, with the structural links."""
     members = sorted(_store_members(store, root, rel_type))
-    parts = [store.neighbourhood(m, hops) for m in members]
-    parts.append(store.subgraph(members))
-    return merge_subgraphs(parts).to_networkx()
+    # one search from all members at once (it holds their structural links too)
+    return store.neighbourhoods(members, hops).to_networkx()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import Param, as_of_cypher
-from .counterparty import KIND_LABEL, counterparties, node_fields
+from .counterparty import KIND_LABEL, counterparties, node_fields, reach_graph
 
 __all__ = ["NAME", "QUESTION", "PARAMS", "COLUMNS", "CYPHER", "networkx"]
 
@@ -44,6 +44,12 @@ WITH hit.node AS x, hit.distance AS distance
 RETURN x.id AS entity, x.name AS name, {KIND_LABEL.format(v='x')} AS label, distance
 ORDER BY distance, entity
 """)
+
+
+def local_graph(store, params):
+    """The entities within ``hops`` steps, each with one deal that reaches it: the same
+    distances as ``SCOPE``'s whole neighbourhood, read step by step."""
+    return reach_graph(store, params["entity"], params["hops"], params["as_of"])
 
 
 def networkx(g, params):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import Param, as_of_cypher
-from .counterparty import KIND_LABEL, counterparties, node_fields
+from .counterparty import KIND_LABEL, counterparties, node_fields, reach_graph
 
 __all__ = ["NAME", "QUESTION", "PARAMS", "COLUMNS", "CYPHER", "networkx"]
 
@@ -30,6 +30,12 @@ RETURN x.id AS entity, x.name AS name, {KIND_LABEL.format(v='x')} AS label,
        intermediaries, size(intermediaries) AS count
 ORDER BY count DESC, entity
 """
+
+
+def local_graph(store, params):
+    """The entities within two steps and every deal that reaches each from the level
+    before: the same partners and intermediaries as ``SCOPE``'s whole neighbourhood."""
+    return reach_graph(store, params["entity"], 2, params["as_of"], every_step=True)
 
 
 def networkx(g, params):

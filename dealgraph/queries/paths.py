@@ -6,7 +6,7 @@ import networkx as nx
 
 from ..errors import ParameterError
 from .base import Param, as_of_cypher
-from .counterparty import in_force, is_deal, parties, source_titles
+from .counterparty import Search, in_force, is_deal, parties, source_titles
 
 __all__ = ["NAME", "QUESTION", "PARAMS", "COLUMNS", "CYPHER", "networkx"]
 
@@ -29,6 +29,29 @@ SCOPE = {"a": lambda params: (params["max_hops"] + 1) // 2,
          "b": lambda params: params["max_hops"] // 2}
 EXAMPLE = {"a": "Xiaomi", "b": "Huawei"}
 DETAILS = f"At most {MAX_PATHS} paths are listed: the first by the ids along them."
+
+
+def local_graph(store, params):
+    """The entities and deals on every shortest connection of at most ``max_hops`` steps,
+    found by searching from both ends, one step at a time from the end with the smaller
+    frontier. That subgraph holds exactly the shortest paths of the whole graph (``SCOPE``
+    gives the same answer from two bigger neighbourhoods)."""
+    a, b, as_of = params["a"], params["b"], params["as_of"]
+    ends = [Search(a), Search(b)]
+    meet: set[str] = set()
+    while not meet and ends[0].level + ends[1].level < params["max_hops"] \
+            and ends[0].frontier and ends[1].frontier:
+        near, far = sorted(ends, key=lambda e: len(e.frontier))
+        near.step(store, as_of)
+        meet = {x for x in near.frontier if x in far.dist}
+    if not meet:
+        return store.subgraph([a, b]).to_networkx()
+    da, db = ends[0].dist, ends[1].dist
+    length = min(da[x] + db[x] for x in meet)
+    middle = {x for x in da if x in db and da[x] + db[x] == length}
+    ea, deals_a = ends[0].back(middle)
+    eb, deals_b = ends[1].back(middle)
+    return store.subgraph(ea | eb | deals_a | deals_b).to_networkx()
 
 
 def check(params):
