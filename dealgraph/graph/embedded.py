@@ -29,7 +29,7 @@ from ..errors import StoreUnavailable
 from .dates import deal_in_force
 from .model import MODEL
 from .records import ApplySummary, Batch, Node, Rel, Subgraph
-from .store import Store, paused_gc
+from .store import Store, StoreWriter, paused_gc
 
 __all__ = ["EmbeddedStore", "SCHEMA_VERSION"]
 
@@ -102,6 +102,7 @@ class EmbeddedStore(Store):
             raise StoreUnavailable(f"{self.path}: not a dealgraph store ({exc})") from None
         self._graph: nx.MultiDiGraph | None = None
         self._generation = -1
+        self._rel_index_dropped = False
         self._lock = threading.Lock()
 
     # -- schema and generations ------------------------------------------------
@@ -125,75 +126,18 @@ class EmbeddedStore(Store):
 
     # -- writes ----------------------------------------------------------------
     def apply(self, batch: Batch) -> ApplySummary:
-        with paused_gc():
-            return self._apply(batch)
+        with self.writer() as load:
+            load.write(batch)
+            return load.commit()
 
-    def _apply(self, batch: Batch) -> ApplySummary:
-        summary = ApplySummary()
-        owned = {k.label: [f.rel for f in k.rel_fields] for k in MODEL.kinds.values() if k.label}
-        all_owned = sorted({t for ts in owned.values() for t in ts})
-        cur = self.db.cursor()
-        cur.execute("BEGIN IMMEDIATE")
-        try:
-            empty = cur.execute("SELECT 1 FROM nodes LIMIT 1").fetchone() is None
-            old = {} if empty else {nid: (label, props) for nid, label, props in self._in_chunks(
-                "SELECT id, label, props FROM nodes WHERE id IN ({marks})",
-                [n.id for n in batch.nodes])}
-            changed, owners = [], {}
-            for node in batch.nodes:
-                props = _dumps(node.props)
-                prev = old.get(node.id)
-                if prev is None:
-                    summary.created += 1
-                    changed.append((node, props))
-                    continue
-                if prev == (node.label, props):
-                    summary.unchanged += 1
-                else:
-                    summary.updated += 1
-                    changed.append((node, props))
-                for t in (all_owned if prev[0] != node.label else owned.get(node.label, [])):
-                    owners.setdefault(t, []).append(node.id)
-            cur.executemany("INSERT OR REPLACE INTO nodes VALUES (?,?,?)",
-                            [(n.id, n.label, props) for n, props in changed])
-            cur.executemany("DELETE FROM names WHERE id=?",
-                            [(n.id,) for n, _ in changed if n.id in old])
-            cur.executemany("INSERT OR IGNORE INTO names VALUES (?,?)",
-                            [(k, n.id) for n, _ in changed for k in _name_keys(n)])
-            # relationships owned by the written nodes and deals: compare, then apply the difference
-            before: set[tuple] = set()
-            for t, ids in owners.items():
-                before.update(self._in_chunks(
-                    "SELECT src, type, dst, role, props FROM rels "
-                    f"WHERE type='{MODEL.rel_type(t)}' AND src IN ({{marks}})", ids))
-            created = {n.id for n, _ in changed if n.id not in old}
-            stored_deals = sorted(d for d in batch.party_deals if d not in created)
-            before.update(self._in_chunks(
-                "SELECT src, type, dst, role, props FROM rels "
-                "WHERE type='PARTY_TO' AND dst IN ({marks})", stored_deals))
-            after = _rel_rows(batch.rels)
-            gone, new = before - after, after - before
-            cur.executemany("DELETE FROM rels WHERE src=? AND type=? AND dst=? AND role=?",
-                            [g[:4] for g in sorted(gone)])
-            rebuild = len(new) >= _REBUILD_INDEX_AT and (
-                empty or 2 * len(new) >= cur.execute("SELECT COUNT(*) FROM rels").fetchone()[0])
-            if rebuild:
-                cur.execute("DROP INDEX IF EXISTS rels_by_dst")
-            # in order of start node, for locality in the primary key (a full sort of the
-            # tuples takes 3x longer; a batch never holds two rows with one key)
-            cur.executemany("INSERT OR REPLACE INTO rels VALUES (?,?,?,?,?)",
-                            sorted(new, key=itemgetter(0)))
-            if rebuild:
-                cur.execute("CREATE INDEX rels_by_dst ON rels (dst, type)")
-            summary.rels_added, summary.rels_removed = len(new), len(gone)
-            if summary.created or summary.updated or new or gone:
-                cur.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
-                            "WHERE key='generation'")
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        return summary
+    def writer(self) -> "_Load":
+        """A load in one SQLite transaction, written batch by batch (see ``_Load``)."""
+        return _Load(self)
+
+    def _ensure_rel_index(self) -> None:
+        if self._rel_index_dropped:
+            self.db.execute("CREATE INDEX IF NOT EXISTS rels_by_dst ON rels (dst, type)")
+            self._rel_index_dropped = False
 
     def clear(self) -> None:
         cur = self.db.cursor()
@@ -278,6 +222,7 @@ class EmbeddedStore(Store):
         return dict(self._in_chunks("SELECT id, label FROM nodes WHERE id IN ({marks})", ids))
 
     def deals_with_parties(self, ids: Iterable[str]) -> set[str]:
+        self._ensure_rel_index()
         return {r[0] for r in self._in_chunks(
             "SELECT DISTINCT dst FROM rels WHERE type='PARTY_TO' AND dst IN ({marks})", ids)}
 
@@ -344,6 +289,48 @@ class EmbeddedStore(Store):
                                              if v is not None}}
                 for row in self._in_chunks(f"SELECT id, label{cols} FROM nodes "
                                            "WHERE id IN ({marks})", ids)}
+
+    # counterparty steps in one statement each: the ids go in as one JSON array, and
+    # the as-of rule is AS_OF_CYPHER's, on the deal's properties
+    _AS_OF_SQL = ("(json_extract(d.props, '$.announced') IS NULL "
+                  "OR json_extract(d.props, '$.announced') <= :as_of) "
+                  "AND (json_extract(d.props, '$.end') IS NULL "
+                  "OR json_extract(d.props, '$.end') >= :as_of "
+                  "OR substr(:as_of, 1, length(json_extract(d.props, '$.end')))"
+                  " = json_extract(d.props, '$.end'))")
+
+    def _counterparty_step(self, entity_ids: Iterable[str],
+                           as_of: str | None) -> tuple[str, dict]:
+        """SQL text (from ``FROM``) binding r1.src to one of ``entity_ids`` and r2.src to
+        another party of a deal r1.src is party to (in force as of ``as_of``), and its
+        parameters."""
+        sql = (f"FROM rels r1 JOIN rels r2 ON r2.dst = r1.dst AND r2.type = '{_PARTY}'"
+               + (" JOIN nodes d ON d.id = r1.dst" if as_of is not None else "")
+               + f" WHERE r1.type = '{_PARTY}' AND r1.src IN (SELECT value FROM json_each(:ids))"
+               " AND r2.src <> r1.src"
+               + (f" AND {self._AS_OF_SQL}" if as_of is not None else ""))
+        return sql, {"ids": json.dumps(list(dict.fromkeys(entity_ids))), "as_of": as_of}
+
+    def counterparty_pairs(self, entity_ids: Iterable[str],
+                           as_of: str | None = None) -> set[tuple[str, str]]:
+        sql, params = self._counterparty_step(entity_ids, as_of)
+        return set(self.db.execute(f"SELECT r1.src, r2.src {sql}", params).fetchall())
+
+    def counterparties_of(self, entity_ids: Iterable[str], as_of: str | None = None,
+                          keys: tuple[str, ...] = ()) -> dict[str, dict]:
+        for key in keys:
+            if not key.isidentifier():
+                raise ValueError(f"bad property name {key!r}")
+        cols = "".join(f", json_extract(n.props, '$.{key}')" for key in keys)
+        sql, params = self._counterparty_step(entity_ids, as_of)
+        rows = self.db.execute(f"SELECT n.id, n.label{cols} FROM nodes n "
+                               f"WHERE n.id IN (SELECT r2.src {sql})", params)
+        if len(keys) == 1:  # the usual name: one dict per row, built at once
+            key = keys[0]
+            return {nid: {"label": label} if value is None else {"label": label, key: value}
+                    for nid, label, value in rows}
+        return {row[0]: {"label": row[1], **{k: v for k, v in zip(keys, row[2:])
+                                             if v is not None}} for row in rows}
 
     def linked_from(self, ids: Iterable[str], rel_type: str) -> set[str]:
         return {r[0] for r in self._in_chunks(
@@ -434,6 +421,126 @@ _ENTITY_LABELS = tuple(MODEL.kinds[k].label for k in MODEL.entity_kinds)
 _PARTY = MODEL.rel_type("PARTY_TO")
 _NOT_PARTY_SQL = ",".join(f"'{MODEL.rel_type(t)}'" for t in sorted(MODEL.relationships)
                           if t != _PARTY)
+
+
+class _Load(StoreWriter):
+    """One load into the embedded store: a single write transaction from the first read
+    of validation to ``commit``, fed batch by batch so that a big load never holds all
+    its records. A crash, an error or ``rollback`` leaves the store as it was.
+
+    Batches come from one validated load, so a node appears in one batch only; a
+    deal's party rows may be spread over several. The party rows a deal had before
+    the load are compared with all the rows the load gives it, and those it no
+    longer has are deleted at ``commit``.
+    """
+
+    def __init__(self, store: EmbeddedStore):
+        self.store = store
+        self.cur = store.db.cursor()
+        self.summary = ApplySummary()
+        self.cur.execute("BEGIN IMMEDIATE")
+        self.open = True
+        self.empty = self.cur.execute("SELECT 1 FROM nodes LIMIT 1").fetchone() is None
+        self.rel_count: int | None = 0 if self.empty else None
+        self.touched: set[str] = set()  # deals whose earlier party rows were read
+        self.party_before: set[tuple] = set()  # their rows before the load, less those given again
+        owned = {k.label: [f.rel for f in k.rel_fields] for k in MODEL.kinds.values() if k.label}
+        self.owned = owned
+        self.all_owned = sorted({t for ts in owned.values() for t in ts})
+
+    def write(self, batch: Batch) -> None:
+        with paused_gc():
+            self._write(batch)
+
+    def _write(self, batch: Batch) -> None:
+        cur, store, summary = self.cur, self.store, self.summary
+        old = {} if self.empty else {nid: (label, props) for nid, label, props in store._in_chunks(
+            "SELECT id, label, props FROM nodes WHERE id IN ({marks})",
+            [n.id for n in batch.nodes])}
+        changed, owners = [], {}
+        for node in batch.nodes:
+            props = _dumps(node.props)
+            prev = old.get(node.id)
+            if prev is None:
+                summary.created += 1
+                changed.append((node, props))
+                continue
+            if prev == (node.label, props):
+                summary.unchanged += 1
+            else:
+                summary.updated += 1
+                changed.append((node, props))
+            for t in (self.all_owned if prev[0] != node.label else self.owned.get(node.label, [])):
+                owners.setdefault(t, []).append(node.id)
+        cur.executemany("INSERT OR REPLACE INTO nodes VALUES (?,?,?)",
+                        [(n.id, n.label, props) for n, props in changed])
+        if old:
+            cur.executemany("DELETE FROM names WHERE id=?",
+                            [(n.id,) for n, _ in changed if n.id in old])
+        cur.executemany("INSERT OR IGNORE INTO names VALUES (?,?)",
+                        [(k, n.id) for n, _ in changed for k in _name_keys(n)])
+
+        # relationships owned by the nodes of this batch: compare, apply the difference
+        before: set[tuple] = set()
+        for t, ids in owners.items():
+            before.update(store._in_chunks(
+                "SELECT src, type, dst, role, props FROM rels "
+                f"WHERE type='{MODEL.rel_type(t)}' AND src IN ({{marks}})", ids))
+        after = _rel_rows(batch.rels)
+        if not self.empty:
+            created = {n.id for n, _ in changed if n.id not in old}
+            fresh = sorted(d for d in batch.party_deals
+                           if d not in created and d not in self.touched)
+            self.touched.update(batch.party_deals)
+            store._ensure_rel_index()
+            self.party_before.update(store._in_chunks(
+                "SELECT src, type, dst, role, props FROM rels "
+                f"WHERE type='{_PARTY}' AND dst IN ({{marks}})", fresh))
+        if self.party_before:
+            kept = after & self.party_before
+            self.party_before -= kept  # a load never gives one party row twice
+            after -= kept
+        gone, new = before - after, after - before
+        cur.executemany("DELETE FROM rels WHERE src=? AND type=? AND dst=? AND role=?",
+                        [g[:4] for g in sorted(gone)])
+        if len(new) >= _REBUILD_INDEX_AT and not store._rel_index_dropped:
+            if self.rel_count is None:
+                self.rel_count = cur.execute("SELECT COUNT(*) FROM rels").fetchone()[0]
+            if 2 * len(new) >= self.rel_count:
+                cur.execute("DROP INDEX IF EXISTS rels_by_dst")
+                store._rel_index_dropped = True
+        # in order of start node, for locality in the primary key (a full sort of the
+        # tuples takes 3x longer; a batch never holds two rows with one key)
+        cur.executemany("INSERT OR REPLACE INTO rels VALUES (?,?,?,?,?)",
+                        sorted(new, key=itemgetter(0)))
+        if self.rel_count is not None:
+            self.rel_count += len(new)
+        summary.rels_added += len(new)
+        summary.rels_removed += len(gone)
+
+    def commit(self) -> ApplySummary:
+        cur, summary = self.cur, self.summary
+        try:
+            gone = self.party_before
+            cur.executemany("DELETE FROM rels WHERE src=? AND type=? AND dst=? AND role=?",
+                            [g[:4] for g in sorted(gone)])
+            summary.rels_removed += len(gone)
+            self.store._ensure_rel_index()
+            if summary.created or summary.updated or summary.rels_added or summary.rels_removed:
+                cur.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
+                            "WHERE key='generation'")
+            cur.execute("COMMIT")
+            self.open = False
+        except BaseException:
+            self.rollback()
+            raise
+        return summary
+
+    def rollback(self) -> None:
+        if self.open:
+            self.open = False
+            self.store._rel_index_dropped = False  # the DROP INDEX is rolled back too
+            self.cur.execute("ROLLBACK")
 
 
 def _rel_key(rel: Rel) -> tuple:

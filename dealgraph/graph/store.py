@@ -15,7 +15,7 @@ from typing import Iterable
 from .model import MODEL
 from .records import ApplySummary, Batch, Node, Rel, Subgraph
 
-__all__ = ["Store", "paused_gc"]
+__all__ = ["Store", "StoreWriter", "paused_gc"]
 
 
 @contextmanager
@@ -32,6 +32,57 @@ def paused_gc():
             gc.enable()
 
 
+class StoreWriter(ABC):
+    """One atomic load, given batch by batch: ``write`` each, then ``commit`` (or
+    ``rollback``). Used as a context manager it rolls back unless committed.
+
+    >>> from dealgraph.graph.embedded import EmbeddedStore
+    >>> with EmbeddedStore(":memory:").writer() as load:
+    ...     load.write(Batch())
+    ...     load.commit().created
+    0
+    """
+
+    @abstractmethod
+    def write(self, batch: Batch) -> None:
+        """Add one batch of the load."""
+
+    @abstractmethod
+    def commit(self) -> ApplySummary:
+        """Make the whole load visible at once; what changed."""
+
+    @abstractmethod
+    def rollback(self) -> None:
+        """Drop everything written; the store is as it was. Harmless after commit."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.rollback()
+
+
+class BufferedWriter(StoreWriter):
+    """For stores that write a load in one ``apply``: keeps the batches and applies them
+    together at ``commit``."""
+
+    def __init__(self, store: "Store"):
+        self.store = store
+        self.batch: Batch | None = Batch()
+
+    def write(self, batch: Batch) -> None:
+        self.batch.nodes.extend(batch.nodes)
+        self.batch.rels.extend(batch.rels)
+        self.batch.party_deals.update(batch.party_deals)
+
+    def commit(self) -> ApplySummary:
+        batch, self.batch = self.batch, None
+        return self.store.apply(batch)
+
+    def rollback(self) -> None:
+        self.batch = None
+
+
 class Store(ABC):
     """Operations every store provides. ``backend`` is ``embedded`` or ``neo4j``."""
 
@@ -41,6 +92,11 @@ class Store(ABC):
     @abstractmethod
     def apply(self, batch: Batch) -> ApplySummary:
         """Upsert a batch atomically: all of it is written, or none of it."""
+
+    def writer(self) -> StoreWriter:
+        """An atomic load written batch by batch (validation of big loads hands over its
+        records in chunks). By default the batches are applied together at commit."""
+        return BufferedWriter(self)
 
     @abstractmethod
     def clear(self) -> None:
@@ -100,6 +156,24 @@ class Store(ABC):
         nodes = self.subgraph(ids).nodes
         return {nid: {"label": n.label, **{k: n.props[k] for k in keys if k in n.props}}
                 for nid, n in nodes.items() if nid in ids}
+
+    def counterparty_pairs(self, entity_ids: Iterable[str],
+                           as_of: str | None = None) -> set[tuple[str, str]]:
+        """(entity, other) for each of ``entity_ids`` and each other entity party to a
+        deal it is party to (in force as of ``as_of``): one counterparty step."""
+        ids = set(entity_ids)
+        by_deal: dict[str, set[str]] = {}
+        for party, deal in self.party_pairs(ids, as_of):
+            by_deal.setdefault(deal, set()).add(party)
+        return {(m, x) for members in by_deal.values() for m in members if m in ids
+                for x in members if x != m}
+
+    def counterparties_of(self, entity_ids: Iterable[str], as_of: str | None = None,
+                          keys: tuple[str, ...] = ()) -> dict[str, dict]:
+        """The counterparties of any of ``entity_ids`` (as in ``counterparty_pairs``),
+        each with its ``node_fields`` ``keys``."""
+        return self.node_fields({x for _, x in self.counterparty_pairs(entity_ids, as_of)},
+                                keys)
 
     @abstractmethod
     def subgraph(self, ids: Iterable[str] | None = None) -> Subgraph:

@@ -16,17 +16,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from importlib import resources
+from itertools import islice
 from pathlib import Path
 
 from ..errors import LoadError, ParameterError, Problem
 from ..graph.model import MODEL
 from ..graph.records import ApplySummary, Batch
-from ..graph.store import Store
+from ..graph.store import Store, paused_gc
 from .mapping import Reading, read_mapped
-from .native import read_dataset
-from .validate import build_batch
+from .native import iter_dataset, read_dataset
+from .validate import Validator, build_batch
 
-__all__ = ["load_paths", "check_paths", "preview_paths", "read_paths", "Preview",
+__all__ = ["load_paths", "load_reading", "check_paths", "preview_paths", "read_paths", "Preview",
            "INPUT_FORMATS", "SEED_DIR"]
 
 SEED_DIR = Path(str(resources.files("dealgraph").joinpath("data/seed")))
@@ -79,8 +80,76 @@ def load_paths(store: Store, paths: list, input_format: str = "native",
     other CSV or JSON Lines file (docs/mapping.md).
     Raises LoadError listing every problem; the store is then unchanged.
     Loading the same files again changes nothing.
+
+    Records are validated and handed to the store in chunks of ``CHUNK``, inside
+    one transaction: the embedded store writes each chunk at once, so a load of
+    millions of rows needs memory for one chunk plus a few hundred bytes per
+    record (ids and party keys for the checks that span the load).
     """
-    return store.apply(check_paths(store, paths, input_format, mapping))
+    problems: list[Problem] = []
+    return load_reading(store, _stream_paths(paths, input_format, mapping, problems), problems)
+
+
+def load_reading(store: Store, reading: Reading, problems: list[Problem] | None = None
+                 ) -> ApplySummary:
+    """Validate and write what a reader found, as ``load_paths`` does. A list of
+    records is consumed as it goes (each record dropped once validated); ``problems``
+    may grow while an iterator of records is read."""
+    problems = [] if problems is None else problems
+    with paused_gc(), store.writer() as load:
+        validator = Validator(store)
+        for chunk, last in _chunks(reading.records, CHUNK):
+            batch = validator.feed(chunk, last)
+            del chunk
+            if not validator.problems and not problems and not reading.problems:
+                load.write(batch)  # after the first problem only validation goes on
+            del batch
+        problems += reading.problems
+        problems += [p for p in validator.problems if not (
+            p.message == "is required" and (p.file, p.line, p.field) in reading.covered)]
+        if problems:
+            raise LoadError(problems)
+        return load.commit()
+
+
+CHUNK = 100_000
+
+
+def _stream_paths(paths: list, input_format: str, mapping, problems: list) -> Reading:
+    """As ``read_paths``, but native records come one at a time (the mapping and FtM
+    readers deduplicate across the whole input, so they hand over their records
+    at the end); problems of unreadable files land in ``problems``."""
+    if mapping is None and input_format in (None, "native"):
+        return Reading(iter_dataset(paths, problems))
+    return read_paths(paths, input_format, mapping)
+
+
+def _chunks(records, size: int):
+    """(chunk, is_last) pairs of up to ``size`` records, looking one record ahead."""
+    if isinstance(records, list):
+        it = _drain(records)
+    else:
+        it = records.drain() if hasattr(records, "drain") else iter(records)
+    chunk = list(islice(it, size))
+    while True:
+        nxt = next(it, _END)
+        if nxt is _END:
+            yield chunk, True
+            return
+        yield chunk, False
+        chunk = [nxt]
+        chunk.extend(islice(it, size - 1))
+
+
+_END = object()
+
+
+def _drain(records: list):
+    """The records of a list, each removed from it as it is handed out."""
+    for i in range(len(records)):
+        rec, records[i] = records[i], None
+        yield rec
+    records.clear()
 
 
 @dataclass
@@ -108,13 +177,19 @@ def preview_paths(store: Store, paths: list, input_format: str = "native",
         reading = read_paths(paths, input_format, mapping)
     except LoadError as exc:  # unreadable files or a broken mapping file
         return Preview({}, exc.problems)
-    try:
-        counts = _validate(reading, store).counts()
-        return Preview(counts, [], reading.skipped)
-    except LoadError as exc:
-        counts = {MODEL.kinds[k].label: 0 for k in MODEL.node_kinds}
-        counts["parties"] = 0
-        for rec in reading.records:
-            key = rec.kind.label or "parties"
-            counts[key] = counts.get(key, 0) + 1
-        return Preview({k: v for k, v in counts.items() if v}, exc.problems, reading.skipped)
+    valid: dict[str, int] = {}
+    read = {MODEL.kinds[k].label: 0 for k in MODEL.node_kinds}
+    read["parties"] = 0
+    validator = Validator(store)
+    with paused_gc():  # in chunks, as a load: a dry run of a big file fits in memory too
+        for chunk, last in _chunks(reading.records, CHUNK):
+            for rec in chunk:
+                key = rec.kind.label or "parties"
+                read[key] = read.get(key, 0) + 1
+            for key, n in validator.feed(chunk, last).counts().items():
+                valid[key] = valid.get(key, 0) + n
+    problems = list(reading.problems) + [p for p in validator.problems if not (
+        p.message == "is required" and (p.file, p.line, p.field) in reading.covered)]
+    if problems:
+        return Preview({k: v for k, v in read.items() if v}, problems, reading.skipped)
+    return Preview(valid, [], reading.skipped)

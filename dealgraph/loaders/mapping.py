@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 from urllib.parse import urlparse
 
 import yaml
@@ -57,7 +57,7 @@ class Reading:
     """What a reader of outside data found: records for ``build_batch``, the problems it
     saw itself, the (file, line, field) of values it dropped after reporting them (so that
     validation does not report them again as missing), and what it skipped, by type."""
-    records: list[RawRecord]
+    records: Iterable[RawRecord]  # a list, MappedRecords, or (native, streamed) an iterator
     problems: list[Problem] = field(default_factory=list)
     covered: set[tuple[str, int, str]] = field(default_factory=set)
     skipped: dict[str, int] = field(default_factory=dict)
@@ -803,7 +803,9 @@ class _Mapper:
         self.sources: dict[str, RawRecord] = {}
         self.deals: dict[str, RawRecord] = {}
         self.deal_todo: dict[str, list[str]] = {}
-        self.parties: list[RawRecord] = []
+        # (file, line, deal, entity, role, note): made into records only when handed over,
+        # since there are two or more per row
+        self.parties: list[tuple] = []
         self.party_keys: set[tuple] = set()   # (deal, entity, role) of deals with an id column
         self.slugs: dict[str, str] = {}
         self.columns = mapping.columns()
@@ -1055,14 +1057,50 @@ class _Mapper:
             seen.add(key)
             if by_column:
                 self.party_keys.add(key)
-            pv = {"deal": did, "entity": eid, "role": role}
-            if note is not None:
-                pv["note"] = note
-            self.parties.append(RawRecord(_PARTY, file, line, pv))
+            self.parties.append((file, line, did, eid, role, note))
 
-    def records(self) -> list[RawRecord]:
-        return [*self.sources.values(), *self.entities.values(), *self.deals.values(),
-                *self.parties]
+    def records(self) -> "MappedRecords":
+        parties, self.parties = self.parties, []
+        return MappedRecords([*self.sources.values(), *self.entities.values(),
+                              *self.deals.values()], parties)
+
+
+class MappedRecords:
+    """What the mapping reader hands over: sources, entities and deals as records, then
+    the party rows, kept as tuples (two or more per row) and made into records only
+    as they are iterated. ``drain`` hands each record over once and forgets it."""
+
+    def __init__(self, records: list[RawRecord], parties: list[tuple]):
+        self._records, self._parties = records, parties
+
+    def __len__(self) -> int:
+        return len(self._records) + len(self._parties)
+
+    @staticmethod
+    def _party(row: tuple) -> RawRecord:
+        file, line, did, eid, role, note = row
+        pv = {"deal": did, "entity": eid, "role": role}
+        if note is not None:
+            pv["note"] = note
+        return RawRecord(_PARTY, file, line, pv)
+
+    def __getitem__(self, i: int) -> RawRecord:
+        n = len(self._records)
+        if 0 <= i < n:
+            return self._records[i]
+        return list(self)[i]
+
+    def __iter__(self):
+        yield from self._records
+        for row in self._parties:
+            yield self._party(row)
+
+    def drain(self):
+        for items, make in ((self._records, None), (self._parties, self._party)):
+            for i in range(len(items)):
+                item, items[i] = items[i], None
+                yield item if make is None else make(item)
+            items.clear()
 
 
 def _expand(paths, problems: list[Problem]) -> Iterator[Path]:

@@ -22,7 +22,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import yaml
 
@@ -30,7 +30,7 @@ from ..errors import LoadError, Problem
 from ..graph.model import MODEL, Kind
 from ..graph.store import paused_gc
 
-__all__ = ["RawRecord", "read_dataset", "DATA_SUFFIXES"]
+__all__ = ["RawRecord", "read_dataset", "iter_dataset", "DATA_SUFFIXES"]
 
 DATA_SUFFIXES = (".csv", ".json", ".jsonl", ".yaml", ".yml")
 csv.field_size_limit(10_000_000)
@@ -47,29 +47,40 @@ class RawRecord:
 def read_dataset(paths: list[str | Path]) -> list[RawRecord]:
     """Read every record from ``paths`` (directories or files) or raise LoadError
     listing every file that cannot be read."""
-    records: list[RawRecord] = []
     problems: list[Problem] = []
+    with paused_gc():
+        records = list(iter_dataset(paths, problems))
+    if problems:
+        raise LoadError(problems)
+    return records
+
+
+def iter_dataset(paths: list[str | Path], problems: list[Problem]) -> Iterator[RawRecord]:
+    """The records of ``paths`` one at a time, adding what cannot be read to ``problems``.
+
+    A directory's files are read in the model's kind order (sources, entities,
+    deals, parties), so references mostly point at records already read. A CSV
+    file is decoded whole but its records are made as they are consumed: loading
+    a big parties.csv does not hold all of its records at once.
+    """
     for path in _expand(paths, problems):
         try:
-            with paused_gc():
-                records.extend(_read_file(path, problems))
+            yield from _read_file(path, problems)
         except UnicodeDecodeError as exc:
             line = _line_of_offset(path.read_bytes(), exc.start)
             problems.append(Problem(str(path), line, "", "is not UTF-8 text "
                                     f"(byte 0x{exc.object[exc.start]:02x}); save it as UTF-8"))
         except OSError as exc:
             problems.append(Problem(str(path), 0, "", f"cannot be read: {exc.strerror}"))
-    if problems:
-        raise LoadError(problems)
-    return records
 
 
 def _expand(paths, problems: list[Problem]) -> Iterator[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files = sorted(p for p in path.iterdir()
-                           if p.is_file() and p.suffix.lower() in DATA_SUFFIXES)
+            files = sorted((p for p in path.iterdir()
+                            if p.is_file() and p.suffix.lower() in DATA_SUFFIXES),
+                           key=_file_order)
             if not files:
                 problems.append(Problem(str(path), 0, "", "holds no .csv, .json or .yaml files"))
             yield from files
@@ -83,11 +94,19 @@ def _line_of_offset(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
+_KIND_RANK = {name: i for i, name in enumerate(MODEL.by_file)}
+
+
+def _file_order(path: Path) -> tuple:
+    """Files named for a kind in the model's order, then any others by name."""
+    return (_KIND_RANK.get(path.stem.lower(), len(_KIND_RANK)), path.name)
+
+
 def _kind_for_stem(stem: str) -> Kind | None:
     return MODEL.by_file.get(stem.lower())
 
 
-def _read_file(path: Path, problems: list[Problem]) -> list[RawRecord]:
+def _read_file(path: Path, problems: list[Problem]) -> Iterable[RawRecord]:
     suffix = path.suffix.lower()
     kind = _kind_for_stem(path.stem)
     text = path.read_bytes().decode("utf-8-sig")
@@ -108,14 +127,13 @@ def _read_file(path: Path, problems: list[Problem]) -> list[RawRecord]:
     return _records_from_tree(path, kind, items, problems)
 
 
-def _read_csv(path: Path, kind: Kind, text: str, problems: list[Problem]) -> list[RawRecord]:
+def _read_csv(path: Path, kind: Kind, text: str, problems: list[Problem]) -> Iterator[RawRecord]:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    out: list[RawRecord] = []
     try:
         header = next(reader, None)
         if header is None:
             problems.append(Problem(str(path), 1, "", "is empty (expected a header row)"))
-            return []
+            return
         columns = [h.strip().lower() for h in header]
         bad = False
         for col in columns:
@@ -132,22 +150,21 @@ def _read_csv(path: Path, kind: Kind, text: str, problems: list[Problem]) -> lis
             problems.append(Problem(str(path), 1, col, "column appears twice"))
             bad = True
         if bad:
-            return []
+            return
         line = reader.line_num + 1
-        name, width, append = str(path), len(columns), out.append
+        name, width = str(path), len(columns)
         for row in reader:
             if len(row) <= width:
                 # the non-blank cells (v.strip() without building the stripped copy)
                 values = {c: v for c, v in zip(columns, row) if v and not v.isspace()}
                 if values:
-                    append(RawRecord(kind, name, line, values))
+                    yield RawRecord(kind, name, line, values)
             elif any(cell.strip() for cell in row):
                 problems.append(Problem(name, line, "", f"row has {len(row)} cells "
                                         f"but the header has {len(columns)}"))
             line = reader.line_num + 1
     except csv.Error as exc:
         problems.append(Problem(str(path), reader.line_num, "", f"malformed CSV: {exc}"))
-    return out
 
 
 def _read_jsonl(path: Path, text: str, problems: list[Problem]) -> list[RawRecord]:

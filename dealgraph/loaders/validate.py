@@ -7,7 +7,7 @@ point at records of the same load or at records already in the store.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from typing import Iterable
 
 from ..errors import LoadError, Problem
 from ..graph.model import MODEL
@@ -16,7 +16,7 @@ from ..graph.store import Store, paused_gc
 from ..graph.values import ValueProblem, date_ceiling, date_floor, parse_value
 from .native import RawRecord
 
-__all__ = ["build_batch"]
+__all__ = ["build_batch", "Validator"]
 
 _RANGES = [("stake_low", "stake_high"), ("valuation_low", "valuation_high"),
            ("value", "value_high")]
@@ -72,8 +72,8 @@ class _KindTable:
 
 
 def _parse_fast(values: dict, table: _KindTable, parser: _Parser) -> dict | None:
-    """The parsed values of a record whose values are all text and all valid; None if
-    anything is unusual or wrong (``_parse`` then checks it again and says what)."""
+    """The parsed values of a record whose values are all valid text, numbers or lists;
+    None if anything is unusual or wrong (``_parse`` then checks it again and says what)."""
     out = {}
     same = True  # every value as given: then the given dict is the answer (less memory)
     fields = table.fields
@@ -82,10 +82,19 @@ def _parse_fast(values: dict, table: _KindTable, parser: _Parser) -> dict | None
         if entry is None:
             same = False
             continue  # not a field of this kind: ignored, as _parse does
-        if raw.__class__ is not str:
-            return None
+        cls = raw.__class__
         field, memo = entry
-        hit = None if memo is None else memo.get(raw)
+        if cls is not str:
+            # numbers and lists from JSON/YAML or a mapping: parsed, not remembered
+            if cls is not list and cls is not int and cls is not float:
+                return None
+            try:
+                value = parse_value(field, raw)
+            except ValueProblem:
+                return None
+            hit = (True, value)
+        else:
+            hit = None if memo is None else memo.get(raw)
         if hit is None:
             if not raw or raw.isspace():
                 same = False
@@ -164,147 +173,221 @@ def _parse(rec: RawRecord, problems: list[Problem], parser: _Parser) -> tuple[di
     return out, ok
 
 
-def build_batch(records: list[RawRecord], store: Store) -> Batch:
+def build_batch(records: Iterable[RawRecord], store: Store) -> Batch:
     """Turn raw records into a Batch for ``store``, or raise LoadError with every problem."""
     with paused_gc():
-        return _build_batch(records, store)
+        validator = Validator(store)
+        batch = validator.feed(records, last=True)
+        validator.finish()
+        return batch
 
 
-def _build_batch(records: list[RawRecord], store: Store) -> Batch:
-    problems: list[Problem] = []
-    parsed: list[tuple[RawRecord, dict]] = []
-    broken_ids: dict[str, str] = {}  # ids of invalid records, so references to them do not pile up errors
-    parser = _Parser()
-    tables: dict[int, _KindTable] = {}
-    referenced: set[str] = set()  # every id that a valid record refers to
-    for rec in records:
-        table = tables.get(id(rec.kind))
-        if table is None:
-            table = tables[id(rec.kind)] = _KindTable(rec.kind, parser)
-        values = _parse_fast(rec.values, table, parser)
-        if values is None:
-            values, ok = _parse(rec, problems, parser)
-            if not ok:
-                if rec.kind.is_node and "id" in values:
-                    broken_ids[values["id"]] = rec.kind.label
-                continue
-        parsed.append((rec, values))
-        for name in table.refs:
-            v = values.get(name)
-            if v is not None:
-                if isinstance(v, list):
-                    referenced.update(v)
-                else:
-                    referenced.add(v)
+class Validator:
+    """Validates a load in chunks, keeping between chunks only what later checks need.
 
-    # ids: unique within the load, and not clashing with a different kind in the store
-    first_seen: dict[str, RawRecord] = {}
-    nodes: list[tuple[RawRecord, dict]] = []
-    parties: list[tuple[RawRecord, dict]] = []
-    for rec, values in parsed:
-        if not rec.kind.is_node:
-            parties.append((rec, values))
-            continue
-        nid = values["id"]
-        if nid in first_seen:
-            prev = first_seen[nid]
-            problems.append(Problem(rec.file, rec.line, "id", f"duplicate id {nid!r} "
-                                    f"(first defined at {prev.file}:{prev.line})"))
-            continue
-        first_seen[nid] = rec
-        nodes.append((rec, values))
+    ``feed`` turns one chunk of records into the Batch of its valid records; it
+    may be written at once, since a load with any problem is rolled back as a
+    whole. What can only be known at the end (references to records of later
+    chunks, deals that never got a party) is checked by ``finish``, which raises
+    LoadError with every problem of the load. Fed in one chunk it is exactly the
+    whole-load validation; fed in many, problems come chunk by chunk.
 
-    loaded_labels = {v["id"]: r.kind.label for r, v in nodes}
-    stored_labels = store.labels_of(referenced.union(loaded_labels))
-    for nid, label in loaded_labels.items():
-        old = stored_labels.get(nid)
-        if old and old != label and (old == "Deal" or old == "Source" or label in ("Deal", "Source")):
-            rec = first_seen[nid]
-            problems.append(Problem(rec.file, rec.line, "id", f"{nid!r} is already a {old} "
-                                    f"in the store and cannot become a {label}"))
+    Kept across chunks, per loaded id: its label and where it was defined; per
+    party row: its key and where it was — a few hundred bytes a record instead of
+    the records, which is what lets a million-deal load run in bounded memory.
+    """
 
-    def label_of(ref: str) -> str | None:
-        return loaded_labels.get(ref) or stored_labels.get(ref)
+    def __init__(self, store: Store):
+        self.store = store
+        self.problems: list[Problem] = []
+        self.parser = _Parser()
+        self.tables: dict[int, _KindTable] = {}
+        self.loaded: dict[str, int] = {}  # id -> where its record is (see _where)
+        self.known: dict[str, str] = {}  # id -> label, for this load and the store ids seen
+        self.broken_ids: dict[str, str] = {}  # ids of invalid records: their references are not reported again
+        self.seen_party: dict[str, int] = {}  # "deal\x1fentity\x1frole" -> where
+        self.party_deals: set[str] = set()  # deals with party rows in this load
+        self.deferred: list[tuple] = []  # (file, line, field, ref) not known when seen
+        self.new_deals: dict[str, tuple] = {}  # deals of this load without party rows so far
+        self._allowed: dict[int, frozenset] = {}
+        self._files: list[str] = []
+        self._file_no: dict[str, int] = {}
+        party_kind = MODEL.kinds["Party"]
+        self.party_rel = party_kind.rel
+        self.deal_field, self.entity_field = party_kind.fields["deal"], party_kind.fields["entity"]
+        self.deal_labels = self._allowed_labels(self.deal_field)
+        self.entity_labels = self._allowed_labels(self.entity_field)
 
-    known = {**stored_labels, **loaded_labels}  # label_of, as one lookup
-    allowed_labels: dict[int, frozenset] = {}
+    def _at(self, rec: RawRecord) -> int:
+        """A record's file and line as one int: a million of these cost far less than
+        a million (file, line) tuples."""
+        no = self._file_no.get(rec.file)
+        if no is None:
+            no = self._file_no[rec.file] = len(self._files)
+            self._files.append(rec.file)
+        return rec.line << 20 | no
 
-    def check_ref(rec: RawRecord, field, ref: str) -> bool:
-        allowed = allowed_labels.get(id(field))
+    def _where(self, at: int) -> str:
+        return f"{self._files[at & 0xFFFFF]}:{at >> 20}"
+
+    def _allowed_labels(self, field) -> frozenset:
+        allowed = self._allowed.get(id(field))
         if allowed is None:
-            allowed = allowed_labels[id(field)] = frozenset(MODEL.kinds[k].label
-                                                            for k in field.ref)
-        if known.get(ref) in allowed and (not broken_ids or ref not in broken_ids):
+            allowed = self._allowed[id(field)] = frozenset(MODEL.kinds[k].label
+                                                           for k in field.ref)
+        return allowed
+
+    def _check_ref(self, file: str, line: int, field, ref: str, last: bool) -> bool | None:
+        """True if ``ref`` is a record of a kind ``field`` allows; False (and a problem
+        unless already reported) if not; None if not known yet and more chunks may come."""
+        broken = self.broken_ids
+        if self.known.get(ref) in self._allowed_labels(field) and (not broken or ref not in broken):
             return True
-        if ref in broken_ids and ref not in loaded_labels:
+        if ref in broken and ref not in self.loaded:
             return False  # already reported where it is defined
-        label = label_of(ref)
-        allowed = [MODEL.kinds[k].label for k in field.ref]
+        label = self.known.get(ref)
         if label is None:
+            if not last:
+                self.deferred.append((file, line, field, ref))
+                return None
             kinds = " or ".join(k.lower() for k in field.ref)
-            problems.append(Problem(rec.file, rec.line, field.name,
-                                    f"unknown {kinds} {ref!r} (not in this load or the store)"))
+            self.problems.append(Problem(file, line, field.name,
+                                         f"unknown {kinds} {ref!r} (not in this load or the store)"))
             return False
-        if label not in allowed:
-            problems.append(Problem(rec.file, rec.line, field.name,
-                                    f"{ref!r} is a {label}, expected {' or '.join(allowed)}"))
-            return False
-        return True
+        allowed = [MODEL.kinds[k].label for k in field.ref]
+        self.problems.append(Problem(file, line, field.name,
+                                     f"{ref!r} is a {label}, expected {' or '.join(allowed)}"))
+        return False
 
-    batch = Batch()
-    for rec, values in nodes:
-        kind = rec.kind
-        props = {name: values[name] for name in tables[id(kind)].props if name in values}
-        batch.nodes.append(Node(values["id"], kind.label, props))
-        for field in kind.rel_fields:
-            if field.name not in values:
+    def feed(self, records: Iterable[RawRecord], last: bool = False) -> Batch:
+        """Validate one chunk; ``last`` says no records come after it."""
+        problems, parser, tables = self.problems, self.parser, self.tables
+        broken_ids, loaded, known = self.broken_ids, self.loaded, self.known
+        parsed: list[tuple[RawRecord, dict]] = []
+        referenced: set[str] = set()  # every id that a valid record refers to
+        for rec in records:
+            table = tables.get(id(rec.kind))
+            if table is None:
+                table = tables[id(rec.kind)] = _KindTable(rec.kind, parser)
+            values = _parse_fast(rec.values, table, parser)
+            if values is None:
+                values, ok = _parse(rec, problems, parser)
+                if not ok:
+                    if rec.kind.is_node and "id" in values:
+                        broken_ids[values["id"]] = rec.kind.label
+                    continue
+            parsed.append((rec, values))
+            for name in table.refs:
+                v = values.get(name)
+                if v is not None:
+                    if v.__class__ is list:
+                        referenced.update(v)
+                    else:
+                        referenced.add(v)
+
+        # ids: unique within the load ...
+        nodes: list[tuple[RawRecord, dict]] = []
+        parties: list[tuple[RawRecord, dict]] = []
+        for rec, values in parsed:
+            if not rec.kind.is_node:
+                parties.append((rec, values))
                 continue
-            refs = values[field.name] if field.multi else [values[field.name]]
-            for ref in refs:
-                if ref == values["id"]:
-                    problems.append(Problem(rec.file, rec.line, field.name,
-                                            f"{ref!r} refers to the record itself"))
-                elif check_ref(rec, field, ref):
-                    batch.rels.append(Rel(values["id"], field.rel, ref))
+            nid = values["id"]
+            prev = loaded.get(nid)
+            if prev is not None:
+                problems.append(Problem(rec.file, rec.line, "id", f"duplicate id {nid!r} "
+                                        f"(first defined at {self._where(prev)})"))
+                continue
+            loaded[nid] = self._at(rec)
+            nodes.append((rec, values))
+        del parsed
 
-    seen_party: dict[tuple, RawRecord] = {}
-    deals_with_loaded_parties: set[str] = set()
-    party_kind = MODEL.kinds["Party"]
-    party_rel, deal_field, entity_field = (party_kind.rel, party_kind.fields["deal"],
-                                           party_kind.fields["entity"])
-    deal_labels = frozenset(MODEL.kinds[k].label for k in deal_field.ref)
-    entity_labels = frozenset(MODEL.kinds[k].label for k in entity_field.ref)
-    for rec, values in parties:
-        key = (values["deal"], values["entity"], values["role"])
-        if key in seen_party:
-            prev = seen_party[key]
-            problems.append(Problem(rec.file, rec.line, "entity", f"{values['entity']!r} is "
-                                    f"already a {values['role']} of {values['deal']!r} "
-                                    f"(at {prev.file}:{prev.line})"))
-            continue
-        seen_party[key] = rec
-        if not broken_ids and known.get(key[0]) in deal_labels \
-                and known.get(key[1]) in entity_labels:
-            ok = True  # check_ref's answer, without the calls
-        else:
-            ok = check_ref(rec, deal_field, values["deal"])
-            ok = check_ref(rec, entity_field, values["entity"]) and ok
-        if ok:
-            props = {"role": values["role"]}
-            if "note" in values:
-                props["note"] = values["note"]
-            batch.rels.append(Rel(values["entity"], party_rel, values["deal"], props))
-            deals_with_loaded_parties.add(values["deal"])
-    batch.party_deals = deals_with_loaded_parties
+        # ... and not clashing with a different kind in the store
+        chunk_labels = {v["id"]: r.kind.label for r, v in nodes}
+        chunk_recs = {v["id"]: r for r, v in nodes}
+        ask = {i for i in referenced if i not in known}
+        ask.update(chunk_labels)
+        stored = self.store.labels_of(ask) if ask else {}
+        for nid, label in chunk_labels.items():
+            old = stored.get(nid)
+            if old and old != label and (old == "Deal" or old == "Source"
+                                         or label in ("Deal", "Source")):
+                rec = chunk_recs[nid]
+                problems.append(Problem(rec.file, rec.line, "id", f"{nid!r} is already a {old} "
+                                        f"in the store and cannot become a {label}"))
+        known.update(stored)
+        known.update(chunk_labels)  # this load's kind wins over the store's
 
-    # every deal must end up with at least one party
-    new_deals = [(r, v) for r, v in nodes if r.kind.label == "Deal"]
-    need = [v["id"] for _, v in new_deals if v["id"] not in deals_with_loaded_parties]
-    have = store.deals_with_parties(need) if need else set()
-    for rec, values in new_deals:
-        if values["id"] not in deals_with_loaded_parties and values["id"] not in have:
-            problems.append(Problem(rec.file, rec.line, "id", f"deal {values['id']!r} has no "
-                                    "parties (add rows to parties.csv)"))
-    if problems:
-        raise LoadError(problems)
-    return batch
+        if last and self.deferred:
+            deferred, self.deferred = self.deferred, []
+            for file, line, field, ref in deferred:
+                self._check_ref(file, line, field, ref, True)
+
+        batch = Batch()
+        check_ref = self._check_ref
+        for rec, values in nodes:
+            kind = rec.kind
+            props = {name: values[name] for name in tables[id(kind)].props if name in values}
+            nid = values["id"]
+            batch.nodes.append(Node(nid, kind.label, props))
+            if kind.label == "Deal" and nid not in self.party_deals:
+                self.new_deals[nid] = self._at(rec)
+            for field in kind.rel_fields:
+                if field.name not in values:
+                    continue
+                refs = values[field.name] if field.multi else [values[field.name]]
+                for ref in refs:
+                    if ref == nid:
+                        problems.append(Problem(rec.file, rec.line, field.name,
+                                                f"{ref!r} refers to the record itself"))
+                    elif check_ref(rec.file, rec.line, field, ref, last) is not False:
+                        batch.rels.append(Rel(nid, field.rel, ref))
+
+        seen_party, party_deals, new_deals = self.seen_party, self.party_deals, self.new_deals
+        deal_field, entity_field = self.deal_field, self.entity_field
+        deal_labels, entity_labels = self.deal_labels, self.entity_labels
+        party_rel = self.party_rel
+        for rec, values in parties:
+            deal, entity, role = values["deal"], values["entity"], values["role"]
+            key = f"{deal}\x1f{entity}\x1f{role}"
+            prev = seen_party.get(key)
+            if prev is not None:
+                problems.append(Problem(rec.file, rec.line, "entity", f"{entity!r} is "
+                                        f"already a {role} of {deal!r} "
+                                        f"(at {self._where(prev)})"))
+                continue
+            seen_party[key] = self._at(rec)
+            if not broken_ids and known.get(deal) in deal_labels \
+                    and known.get(entity) in entity_labels:
+                ok = True  # check_ref's answer, without the calls
+            else:
+                ok = check_ref(rec.file, rec.line, deal_field, deal, last) is not False
+                ok = check_ref(rec.file, rec.line, entity_field, entity, last) is not False and ok
+            if ok:
+                props = {"role": role}
+                if "note" in values:
+                    props["note"] = values["note"]
+                batch.rels.append(Rel(entity, party_rel, deal, props))
+                party_deals.add(deal)
+                if new_deals:
+                    new_deals.pop(deal, None)
+        batch.party_deals = {r.dst for r in batch.rels if r.type == party_rel}
+        if last:
+            self._check_parties()
+        return batch
+
+    def _check_parties(self) -> None:
+        """Every deal of the load must end up with at least one party."""
+        need = [d for d in self.new_deals if d not in self.party_deals]
+        have = self.store.deals_with_parties(need) if need else set()
+        for deal in need:
+            if deal not in have:
+                at = self.new_deals[deal]
+                self.problems.append(Problem(self._files[at & 0xFFFFF], at >> 20, "id", f"deal {deal!r} has no "
+                                             "parties (add rows to parties.csv)"))
+        self.new_deals = {}
+
+    def finish(self) -> None:
+        """Raise LoadError with every problem of the load, if there are any."""
+        if self.problems:
+            raise LoadError(self.problems)
