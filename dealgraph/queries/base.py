@@ -27,6 +27,7 @@ from ..errors import DealgraphError, NotFound, ParameterError
 from ..graph.dates import AS_OF_CYPHER, normalise_as_of
 from ..graph.records import Subgraph
 from ..graph.resolve import resolve_entity
+from ..graph.store import paused_gc
 from ..graph.values import COUNTRIES, ValueProblem, parse_date
 
 __all__ = ["Param", "SavedQuery", "PARAM_TYPES", "as_of_cypher", "merge_subgraphs",
@@ -148,7 +149,12 @@ def merge_subgraphs(parts: list[Subgraph]) -> Subgraph:
 
 # -- normalising and ordering rows ------------------------------------------------
 
+_AS_IS = frozenset({str, int, bool, type(None)})  # values _norm returns unchanged
+
+
 def _norm(value, ordered: bool = False):
+    if value.__class__ is list and all(v.__class__ is str for v in value):
+        return list(value) if ordered else sorted(value)  # the order of _key, for text
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
@@ -164,20 +170,6 @@ def _norm(value, ordered: bool = False):
     if hasattr(value, "iso_format"):  # neo4j temporal values
         return value.iso_format()
     return str(value)
-
-
-class _Desc:
-    """Wraps a sort key so that it sorts in descending order."""
-    __slots__ = ("k",)
-
-    def __init__(self, k):
-        self.k = k
-
-    def __lt__(self, other):
-        return other.k < self.k
-
-    def __eq__(self, other):
-        return self.k == other.k
 
 
 def _key(value):
@@ -197,14 +189,43 @@ def finish_rows(rows: list[dict], columns: tuple[str, ...], sort: tuple[str, ...
                 ordered: tuple[str, ...] = ()) -> list[dict]:
     """Rows keyed by exactly ``columns``, normalised, sorted by ``sort`` (``-col`` for
     descending; None sorts last ascending) then by all columns."""
-    out = [{c: _norm(r.get(c), c in ordered) for c in columns} for r in rows]
+    out = [{c: v if (v := r.get(c)).__class__ in _AS_IS else _norm(v, c in ordered)
+            for c in columns} for r in rows]
     spec = [(s[1:], True) if s.startswith("-") else (s, False) for s in sort]
-    spec += [(c, False) for c in columns]
+    if not spec or len(out) < 2:
+        out.sort(key=lambda row: tuple(_key(row[c]) for c in columns))
+        return out
+    # The same order as one sort on (``sort`` keys, then every column), but cheaper: a
+    # stable sort by each ``sort`` key from the last to the first (descending ones
+    # reversed, which keeps ties in place), then, within each run of rows with equal
+    # ``sort`` keys (usually none: they tend to end with an id), a sort by every column.
+    keys = [[_fast_key(row[c]) for row in out] for c, _ in spec]
+    order = list(range(len(out)))
+    for (_, desc), column_keys in zip(reversed(spec), reversed(keys)):
+        order.sort(key=column_keys.__getitem__, reverse=desc)
+    sort_keys = list(zip(*keys))
+    if len(set(sort_keys)) == len(sort_keys):  # no ties
+        return [out[j] for j in order]
+    sorted_rows, start = [], 0
+    for i in range(1, len(order) + 1):
+        if i < len(order) and sort_keys[order[i]] == sort_keys[order[start]]:
+            continue
+        run = [out[j] for j in order[start:i]]
+        if len(run) > 1:
+            run.sort(key=lambda row: tuple(_key(row[c]) for c in columns))
+        sorted_rows.extend(run)
+        start = i
+    return sorted_rows
 
-    def row_key(row):
-        return tuple(_Desc(_key(row[c])) if desc else _key(row[c]) for c, desc in spec)
-    out.sort(key=row_key)
-    return out
+
+def _fast_key(value):
+    """``_key``, quicker for the usual text and whole numbers."""
+    cls = value.__class__
+    if cls is str:
+        return (1, value)
+    if cls is int:
+        return (0, value)
+    return _key(value)
 
 
 # -- the query object ---------------------------------------------------------------
@@ -311,8 +332,12 @@ class SavedQuery:
                 f"query {self.name} ({self.origin}) has only Cypher, which needs Neo4j: "
                 "run it with --backend neo4j, or add a Python file with the same name that "
                 "defines networkx(g, params) to run it on the embedded store")
-        rows = self.networkx(self.graph_for(store, params), params)
-        return self.finish(rows)
+        # the local graph, the rows and their keys are many small objects without cycles,
+        # which the cyclic collector would walk again and again (a third of the time for
+        # 200,000 rows)
+        with paused_gc():
+            rows = self.networkx(self.graph_for(store, params), params)
+            return self.finish(rows)
 
     def run_cypher(self, store, params: dict) -> list[dict]:
         """Rows from the Cypher text run in a read transaction, finished."""

@@ -14,7 +14,7 @@ from ..graph.model import MODEL
 
 __all__ = ["ENTITY_LABELS", "KIND_LABEL", "is_entity", "is_deal", "entity_deals", "parties",
            "counterparties", "source_titles", "structural_members", "members_graph",
-           "node_fields", "Search", "reach_graph"]
+           "node_fields", "Search", "Reach", "reach_graph", "searched"]
 
 ENTITY_LABELS = frozenset(MODEL.kinds[k].label for k in MODEL.entity_kinds)
 PARTY = "PARTY_TO"
@@ -147,25 +147,70 @@ class Search:
         return entities, deals
 
 
-def reach_graph(store, start: str, hops: int, as_of, every_step: bool = False):
-    """The local graph of the entities within ``hops`` counterparty steps of ``start``
-    and the deals that reach each from the level before (one per entity, or with
-    ``every_step`` all of them). Distances in it are those in the whole graph, and with
-    ``every_step`` so are the intermediaries of each entity."""
+REACH = "reach"  # where reach_graph leaves its search in the graph's attributes
+
+
+class Reach:
+    """What a counterparty search from ``start`` (as of ``as_of``, up to ``hops`` steps)
+    found: the ``distance`` of each entity reached (``start`` at 0) and, when asked
+    for, ``via``: for each entity at distance ``hops``, the entities at distance
+    ``hops - 1`` it is a counterparty of."""
+    __slots__ = ("start", "hops", "as_of", "distance", "via")
+
+    def __init__(self, start: str, hops: int, as_of, distance: dict[str, int],
+                 via: dict[str, set[str]] | None = None):
+        self.start, self.hops, self.as_of = start, hops, as_of
+        self.distance, self.via = distance, via
+
+
+def reach_graph(store, start: str, hops: int, as_of, via: bool = False):
+    """The local graph of a search within ``hops`` counterparty steps of ``start``, read
+    one step at a time through the store (``counterparties_of``, and for ``via``
+    ``counterparty_pairs``): the entities reached as nodes with their label and name
+    (what ``node_fields`` reads), no relationships, and the search itself, a ``Reach``,
+    in ``g.graph[REACH]``. A query's ``networkx`` function takes the answer from there
+    (``searched``) instead of walking the graph, and walks the graph it is given
+    otherwise (the whole graph, or a ``SCOPE`` neighbourhood)."""
     import networkx as nx
-    search = Search(start)
-    while search.level < hops and search.frontier:
-        search.step(store, as_of)
-    steps = set()
-    for entity, found in search.parents.items():
-        for parent, deal in (found if every_step else [min(found)]):
-            steps.update(((parent, deal), (entity, deal)))
+    keys = ("name",)
+    distance = {start: 0}
+    nodes = store.node_fields({start}, keys)
+    found_via = None
+    frontier: set[str] = {start}
+    level = 0
+    while level < hops and frontier:
+        level += 1
+        if via and level == hops:
+            found_via = {}
+            for middle, other in store.counterparty_pairs(frontier, as_of):
+                if other not in distance:
+                    found_via.setdefault(other, set()).add(middle)
+            fresh = sorted(found_via)  # in key order, the store reads them faster
+            nodes.update(store.node_fields(fresh, keys))
+        else:
+            found = store.counterparties_of(frontier, as_of, keys)
+            fresh = [x for x in found if x not in distance]
+            nodes.update((x, found[x]) for x in fresh)
+        for x in fresh:
+            distance[x] = level
+        frontier = set(fresh)
+    if via and found_via is None:
+        found_via = {}
     g = nx.MultiDiGraph()
-    # what counterparties() and node_fields() read: labels, names, the deals' dates
-    g.add_nodes_from(store.node_fields(set(search.dist) | {d for _, d in steps},
-                                       ("name", "announced", "end")).items())
-    g.add_edges_from((entity, deal, PARTY, {"type": PARTY}) for entity, deal in steps)
+    g.add_nodes_from(nodes.items())
+    g.graph[REACH] = Reach(start, hops, as_of, distance, found_via)
     return g
+
+
+def searched(g, start: str, hops: int, as_of, via: bool = False) -> Reach | None:
+    """The search ``reach_graph`` left in ``g`` if it is the one from ``start``, as of
+    ``as_of``, over ``hops`` steps (with ``via`` if asked for); else None, and the
+    caller searches ``g`` itself."""
+    found = g.graph.get(REACH)
+    if (isinstance(found, Reach) and found.start == start and found.hops == hops
+            and found.as_of == as_of and (found.via is not None or not via)):
+        return found
+    return None
 
 
 def members_graph(store, root, rel_type, hops: int):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import Param, as_of_cypher
-from .counterparty import KIND_LABEL, counterparties, node_fields, reach_graph
+from .counterparty import KIND_LABEL, counterparties, node_fields, reach_graph, searched
 
 __all__ = ["NAME", "QUESTION", "PARAMS", "COLUMNS", "CYPHER", "networkx"]
 
@@ -47,22 +47,27 @@ ORDER BY distance, entity
 
 
 def local_graph(store, params):
-    """The entities within ``hops`` steps, each with one deal that reaches it: the same
-    distances as ``SCOPE``'s whole neighbourhood, read step by step."""
+    """The entities within ``hops`` steps with their names, and their distances as the
+    store's step-by-step search found them (see ``reach_graph``): the same distances as
+    ``SCOPE``'s whole neighbourhood, without reading its deals."""
     return reach_graph(store, params["entity"], params["hops"], params["as_of"])
 
 
 def networkx(g, params):
     start, hops, as_of = params["entity"], params["hops"], params["as_of"]
-    distance = {start: 0}
-    frontier = [start]
-    for level in range(1, hops + 1):
-        nxt = []
-        for node in frontier:
-            for other in counterparties(g, node, as_of):
-                if other not in distance:
-                    distance[other] = level
-                    nxt.append(other)
-        frontier = nxt
+    found = searched(g, start, hops, as_of)
+    if found is not None:
+        distance = found.distance
+    else:
+        distance = {start: 0}
+        frontier = [start]
+        for level in range(1, hops + 1):
+            nxt = []
+            for node in frontier:
+                for other in counterparties(g, node, as_of):
+                    if other not in distance:
+                        distance[other] = level
+                        nxt.append(other)
+            frontier = nxt
     return [{"entity": n, **node_fields(g, n), "distance": d}
             for n, d in distance.items() if n != start]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import Param, as_of_cypher
-from .counterparty import KIND_LABEL, counterparties, node_fields, reach_graph
+from .counterparty import KIND_LABEL, counterparties, node_fields, reach_graph, searched
 
 __all__ = ["NAME", "QUESTION", "PARAMS", "COLUMNS", "CYPHER", "networkx"]
 
@@ -33,18 +33,23 @@ ORDER BY count DESC, entity
 
 
 def local_graph(store, params):
-    """The entities within two steps and every deal that reaches each from the level
-    before: the same partners and intermediaries as ``SCOPE``'s whole neighbourhood."""
-    return reach_graph(store, params["entity"], 2, params["as_of"], every_step=True)
+    """The entities two steps away with their names, and the partners each is reached
+    through as the store's step-by-step search found them (see ``reach_graph``): the
+    same partners and intermediaries as ``SCOPE``'s whole neighbourhood."""
+    return reach_graph(store, params["entity"], 2, params["as_of"], via=True)
 
 
 def networkx(g, params):
     entity, as_of = params["entity"], params["as_of"]
-    first = counterparties(g, entity, as_of)
-    via: dict[str, set[str]] = {}
-    for middle in first:
-        for other in counterparties(g, middle, as_of):
-            if other != entity and other not in first:
-                via.setdefault(other, set()).add(middle)
+    found = searched(g, entity, 2, as_of, via=True)
+    if found is not None:
+        via = found.via
+    else:
+        first = counterparties(g, entity, as_of)
+        via = {}
+        for middle in first:
+            for other in counterparties(g, middle, as_of):
+                if other != entity and other not in first:
+                    via.setdefault(other, set()).add(middle)
     return [{"entity": x, **node_fields(g, x), "intermediaries": sorted(ms), "count": len(ms)}
             for x, ms in via.items()]
