@@ -3,7 +3,11 @@
 Nodes carry their kind's label (Firm, Government, Person, Deal, Source) and
 entities also ``Entity``; each key label has a uniqueness constraint on ``id``,
 created on first use. Writes are batched ``UNWIND $rows ...`` statements in one
-explicit write transaction, so a load is atomic here too. Only values travel as
+write transaction, so a load is atomic here too, unless it writes more than
+``ATOMIC_ROWS`` nodes and relationships: such a load (an initial import of
+hundreds of thousands of deals) is committed in transactions of ``TX_ROWS`` rows,
+which a server's transaction memory can hold, while one transaction keeps the
+load lock (see ``_write_in_parts``). Only values travel as
 parameters; labels and relationship types in query text come from the model
 (``MODEL.label`` / ``MODEL.rel_type`` refuse anything else). Reads use read
 routing, so the same code works against a cluster.
@@ -27,6 +31,13 @@ from .store import Store, paused_gc
 __all__ = ["Neo4jStore"]
 
 CHUNK = 10_000
+# A load that writes (creates, updates or deletes) at most ATOMIC_ROWS nodes and relationships
+# is one transaction. A bigger one is committed in transactions of at most TX_ROWS rows each:
+# a single transaction of 100,000 deals (515,000 rows) already takes most of a 2 GB heap's
+# transaction memory, and 1,000,000 deals fail with MemoryPoolOutOfMemoryError.
+ATOMIC_ROWS = 200_000
+TX_ROWS = 50_000
+MEMORY_ERROR = "Neo.TransientError.General.MemoryPoolOutOfMemoryError"
 URI_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 ENTITY_LABELS = tuple(MODEL.kinds[k].label for k in MODEL.entity_kinds)
 KEY_LABELS = (ENTITY_LABEL, "Deal", "Source")
@@ -62,6 +73,8 @@ class Neo4jStore(Store):
     """A store in Neo4j, reached with the official driver."""
 
     backend = "neo4j"
+    atomic_rows = ATOMIC_ROWS  # instance attributes may override these (the tests do)
+    tx_rows = TX_ROWS
 
     def __init__(self, settings: Neo4jSettings):
         self.settings = settings
@@ -137,6 +150,7 @@ class Neo4jStore(Store):
 
     # -- writes ----------------------------------------------------------------
     def apply(self, batch: Batch) -> ApplySummary:
+        self._parts_committed = 0
         try:
             with self._session(write=True) as session, paused_gc():
                 return session.execute_write(self._apply_tx, batch)
@@ -145,26 +159,82 @@ class Neo4jStore(Store):
                 f"lost Neo4j at {self.uri} while committing ({_reason(exc)}); the load may or "
                 "may not be in the store: run it again (loading is idempotent)") from None
         except (ServiceUnavailable, SessionExpired, TransientError) as exc:
+            if isinstance(exc, Neo4jError) and exc.code == MEMORY_ERROR:
+                raise StoreUnavailable(
+                    f"Neo4j at {self.uri} ran out of transaction memory during the write "
+                    f"({_reason(exc)}); {self._outcome()}. Give the server more heap "
+                    "(dbms.memory.transaction.total.max is 70% of it by default)") from None
             raise StoreUnavailable(
-                f"lost Neo4j at {self.uri} during the write ({_reason(exc)}); the transaction "
-                "was not committed, so nothing of this load is in the store: run it again") from None
+                f"lost Neo4j at {self.uri} during the write ({_reason(exc)}); "
+                f"{self._outcome()}: run it again") from None
         except Neo4jError as exc:
             raise DealgraphError(
-                f"Neo4j at {self.uri} refused the write ({exc.code}: {_reason(exc)}); the "
-                "transaction was rolled back, so nothing of this load is in the store") from None
+                f"Neo4j at {self.uri} refused the write ({exc.code}: {_reason(exc)}); "
+                f"{self._outcome('rolled back')}") from None
+
+    def _outcome(self, verb: str = "not committed") -> str:
+        if self._parts_committed:
+            return (f"{self._parts_committed} of the load's transactions were committed, so "
+                    "part of this load is in the store: running it again completes it")
+        return f"the transaction was {verb}, so nothing of this load is in the store"
 
     def _apply_tx(self, tx, batch: Batch) -> ApplySummary:
-        summary = ApplySummary()
         # 0. one load at a time: this MERGE waits on the constraint's index entry until any
         # other load's transaction ends, so what follows reads what that load committed
         # (two loads at once would otherwise both create a node or a relationship). The node
         # is deleted again before the commit.
         tx.run(f"MERGE (:{LOAD_LOCK} {{id: 'load'}})").consume()
+        summary, writes = self._plan(tx, batch)
+        if sum(len(rows) for _, rows in writes) <= self.atomic_rows:
+            for cypher, rows in writes:
+                # not consumed one by one: the driver sends the next statement while the
+                # server runs this one; the commit waits for all of them
+                tx.run(cypher, rows=rows)
+        else:
+            self._write_in_parts(tx, writes)
+        tx.run(f"MATCH (n:{LOAD_LOCK} {{id: 'load'}}) DELETE n").consume()
+        return summary
+
+    def _write_in_parts(self, lock_tx, writes: list[tuple[str, list]]) -> None:
+        """Commit ``writes`` in order, in transactions of at most ``tx_rows`` rows, from a
+        second session, while ``lock_tx`` stays open holding the load lock: other loads
+        wait as they do for a one-transaction load, and if this process dies the server
+        ends ``lock_tx`` and so frees the lock. Nodes are written before relationships and
+        deletions before creations, so what a crash leaves is a state from which loading
+        the same files again (a fresh diff) completes the load."""
+        parts: list[list[tuple[str, list]]] = [[]]
+        size = 0
+        for cypher, rows in writes:
+            if size and size + len(rows) > self.tx_rows:
+                parts.append([])
+                size = 0
+            parts[-1].append((cypher, rows))
+            size += len(rows)
+        with self._session(write=True) as session:
+            for part in parts:
+                lock_tx.run("RETURN 1").consume()  # the lock is still held
+                tx = session.begin_transaction()
+                try:
+                    for cypher, rows in part:
+                        tx.run(cypher, rows=rows)
+                    tx.commit()
+                finally:
+                    tx.close()
+                self._parts_committed += 1
+
+    def _plan(self, tx, batch: Batch) -> tuple[ApplySummary, list[tuple[str, list]]]:
+        """Compare ``batch`` with the store; the summary and the writes, in order, as
+        (Cypher, rows) pairs of at most ``CHUNK`` rows."""
+        summary = ApplySummary()
+        writes: list[tuple[str, list]] = []
         labels = {n.id: n.label for n in batch.nodes}
+        # an empty store (a first import) has nothing to compare with
+        empty = all(tx.run(f"MATCH (n:{MODEL.label(k)}) RETURN count(n) AS n").single()["n"] == 0
+                    for k in KEY_LABELS)
         # 1. compare with what is stored, and write only changed nodes
         existing: dict[str, tuple[str, dict]] = {}
         by_key: dict[str, list[str]] = {}
-        for n in batch.nodes:
+        for n in ([] if empty else batch.nodes):
             by_key.setdefault(key_label(n.label), []).append(n.id)
         for klabel, ids in by_key.items():
             for chunk in _chunks(ids):
@@ -187,9 +257,8 @@ class Neo4jStore(Store):
                 updated.setdefault(n.label, []).append(row)
         for label, rows in created.items():
             both = ":".join(MODEL.label(x) for x in dict.fromkeys([key_label(label), label]))
-            for chunk in _chunks(rows):
-                tx.run(f"UNWIND $rows AS row CREATE (n:{both}) SET n = row",
-                       rows=chunk).consume()
+            cypher = f"UNWIND $rows AS row CREATE (n:{both}) SET n = row"
+            writes.extend((cypher, chunk) for chunk in _chunks(rows))
         for label, rows in updated.items():
             klabel = key_label(label)
             others = [lab for lab in ENTITY_LABELS if lab != label] if klabel == ENTITY_LABEL else []
@@ -197,37 +266,31 @@ class Neo4jStore(Store):
             extra = f" SET n:{MODEL.label(label)}" if klabel != label else ""
             cypher = (f"UNWIND $rows AS row MATCH (n:{MODEL.label(klabel)} {{id: row.id}}) "
                       f"SET n = row{remove}{extra}")
-            for chunk in _chunks(rows):
-                tx.run(cypher, rows=chunk).consume()
+            writes.extend((cypher, chunk) for chunk in _chunks(rows))
 
         # 2. replace owned relationships: read the old ones, delete the gone, create the new
         # (only nodes that existed before this load can have any)
         before: set[tuple] = set()
         owned = {k.label: sorted({f.rel for f in k.rel_fields}) for k in MODEL.kinds.values()
                  if k.label}
+        # an entity owns the relationships of every entity kind: one that changed kind loses
+        # those of its old kind (also when a load that changed the kind stopped half-way)
+        entity_owned = sorted({t for lab in ENTITY_LABELS for t in owned.get(lab, [])})
         for label in {n.label for n in batch.nodes}:
-            types = owned.get(label) or []
+            kl = MODEL.label(key_label(label))
+            types = entity_owned if kl == ENTITY_LABEL else owned.get(label) or []
             if not types:
                 continue
             ids = [n.id for n in batch.nodes if n.label == label and n.id in existing]
-            kl = MODEL.label(key_label(label))
             rtypes = "|".join(MODEL.rel_type(t) for t in types)
             for chunk in _chunks(ids):
                 for rec in tx.run(f"MATCH (a:{kl})-[r:{rtypes}]->(b) WHERE a.id IN $ids "
                                   "RETURN a.id AS src, type(r) AS type, b.id AS dst, "
                                   "properties(r) AS props", ids=chunk):
                     before.add(_relkey(rec["src"], rec["type"], rec["dst"], rec["props"]))
-            # an entity that changed kind loses the relationships of its old kind
-            if kl == ENTITY_LABEL:
-                moved = [i for i in ids if i in existing and existing[i][0] != label]
-                if moved:
-                    all_types = "|".join(sorted({t for ts in owned.values() for t in ts}))
-                    for rec in tx.run(f"MATCH (a:{kl})-[r:{all_types}]->(b) WHERE a.id IN $ids "
-                                      "RETURN a.id AS src, type(r) AS type, b.id AS dst, "
-                                      "properties(r) AS props", ids=moved):
-                        before.add(_relkey(rec["src"], rec["type"], rec["dst"], rec["props"]))
         party = MODEL.rel_type(MODEL.kinds["Party"].rel)
-        deals = sorted(d for d in batch.party_deals if d in existing or d not in labels)
+        deals = [] if empty else sorted(d for d in batch.party_deals
+                                        if d in existing or d not in labels)
         for chunk in _chunks(deals):
             for rec in tx.run(f"MATCH (a:{ENTITY_LABEL})-[r:{party}]->(d:Deal) WHERE d.id IN $ids "
                               "RETURN a.id AS src, d.id AS dst, properties(r) AS props", ids=chunk):
@@ -237,15 +300,14 @@ class Neo4jStore(Store):
         new = after - before
         summary.rels_removed, summary.rels_added = len(gone), len(new)
         ends = {k[0] for k in gone | new} | {k[2] for k in gone | new}
-        stored_labels = self._labels_tx(tx, {i for i in ends if i not in labels})
+        stored_labels = {} if empty else self._labels_tx(tx, {i for i in ends if i not in labels})
         stored_labels.update(labels)
         # rows are [src, dst, props] lists: a third of the bytes of maps with key names
         for (typ, sl, dl), rows in _group(gone, stored_labels).items():
             cypher = (f"UNWIND $rows AS row MATCH (a:{sl} {{id: row[0]}})"
                       f"-[r:{MODEL.rel_type(typ)}]->(b:{dl} {{id: row[1]}}) "
                       "WHERE properties(r) = row[2] DELETE r")
-            for chunk in _chunks(rows):
-                tx.run(cypher, rows=chunk).consume()
+            writes.extend((cypher, chunk) for chunk in _chunks(rows))
         for (typ, sl, dl), rows in _group(new, stored_labels).items():
             with_props = any(row[2] for row in rows)
             if not with_props:
@@ -254,10 +316,8 @@ class Neo4jStore(Store):
                       f"MATCH (b:{dl} {{id: row[1]}}) "
                       f"CREATE (a)-[r:{MODEL.rel_type(typ)}]->(b)"
                       + (" SET r = row[2]" if with_props else ""))
-            for chunk in _chunks(rows):
-                tx.run(cypher, rows=chunk).consume()
-        tx.run(f"MATCH (n:{LOAD_LOCK} {{id: 'load'}}) DELETE n").consume()
-        return summary
+            writes.extend((cypher, chunk) for chunk in _chunks(rows))
+        return summary, writes
 
     def _labels_tx(self, tx, ids: set[str]) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -273,6 +333,10 @@ class Neo4jStore(Store):
         labels = "|".join(MODEL.label(k) for k in KEY_LABELS)
         try:
             with self._session(write=True) as session:
+                # relationships first: 10,000 nodes that include the hubs of a big graph carry
+                # millions of relationships, too many for one transaction's memory
+                session.run(f"MATCH (:{labels})-[r]->() CALL (r) {{ DELETE r }} "
+                            "IN TRANSACTIONS OF 10000 ROWS").consume()
                 session.run(f"MATCH (n:{labels}) CALL (n) {{ DETACH DELETE n }} "
                             "IN TRANSACTIONS OF 10000 ROWS").consume()
         except (ServiceUnavailable, SessionExpired) as exc:

@@ -9,6 +9,7 @@ from dealgraph.errors import StoreUnavailable
 from dealgraph.graph.backends import Neo4jSettings
 from dealgraph.graph.neo4j_store import Neo4jStore
 from dealgraph.loaders import load_paths
+from tests.support.neo4j import wipe_neo4j
 
 pytestmark = pytest.mark.neo4j
 
@@ -94,3 +95,136 @@ def test_cli_load_and_stats_on_neo4j(runner, neo4j_store, neo4j_settings, data_d
                          env=env)
     assert down.exit_code == 1 and down.stderr.startswith("error: cannot reach Neo4j at bolt://127.0.0.1:1")
     assert "Traceback" not in down.output
+
+
+# -- big loads: several transactions -------------------------------------------------------------
+
+def _dump(store) -> tuple:
+    nodes = store.read("MATCH (n) RETURN labels(n) AS labels, properties(n) AS props")
+    rels = store.read("MATCH (a)-[r]->(b) RETURN a.id AS a, type(r) AS t, b.id AS b, "
+                      "properties(r) AS props")
+    return (sorted((sorted(r["labels"]), sorted(r["props"].items(), key=str)) for r in nodes),
+            sorted((r["a"], r["t"], r["b"], sorted(r["props"].items(), key=str)) for r in rels))
+
+
+def _small_parts(store, atomic_rows=4, tx_rows=5):
+    store.atomic_rows, store.tx_rows = atomic_rows, tx_rows
+    return store
+
+
+@pytest.fixture(scope="module")
+def two_generated(tmp_path_factory):
+    """Two generated datasets with the same ids and different content (kinds, parties,
+    properties); the second changes some entities' kind."""
+    from dealgraph.synth import generate, write_csv_dataset
+    root = tmp_path_factory.mktemp("parts")
+    return (write_csv_dataset(generate(300, seed=1), root / "a"),
+            write_csv_dataset(generate(300, seed=2), root / "b"))
+
+
+def test_a_big_load_is_committed_in_parts_with_the_same_result(neo4j_store, data_dir,
+                                                                 two_generated):
+    """A load writing more than ``atomic_rows`` rows commits transactions of ``tx_rows``
+    rows (here tiny thresholds stand in for the real 200,000 / 50,000); the graph, the
+    summary and the idempotence are those of a one-transaction load."""
+    a, b = two_generated
+    reference = []
+    for path in (a, b):  # one transaction each
+        summary = load_paths(neo4j_store, [path])
+        assert neo4j_store._parts_committed == 0
+        reference.append((summary.as_dict(), _dump(neo4j_store)))
+    wipe_neo4j(neo4j_store)
+    store = _small_parts(neo4j_store, atomic_rows=100, tx_rows=150)
+    for path, (summary, graph) in zip((a, b), reference):
+        got = load_paths(store, [path])
+        assert store._parts_committed > 3
+        assert (got.as_dict(), _dump(store)) == (summary, graph)
+    again = load_paths(store, [b])
+    assert (again.created, again.updated, again.rels_added, again.rels_removed) == (0, 0, 0, 0)
+    assert store._parts_committed == 0  # nothing to write: one transaction
+    assert store.read("MATCH (n:DealgraphLoadLock) RETURN count(n) AS n")[0]["n"] == 0
+
+
+@pytest.mark.parametrize("stop_after", [1, 3, 8, 20, 45, 90])
+def test_loading_again_completes_a_load_stopped_between_its_transactions(
+        neo4j_store, two_generated, stop_after):
+    """A multi-transaction load that stopped after some of its transactions (the client
+    died): loading the same files again completes it, to the graph a one-transaction load
+    gives. The parts are the store's own plan, committed by hand up to the stop."""
+    from dealgraph.loaders import _validate, read_paths
+    a, b = two_generated
+    load_paths(neo4j_store, [a])
+    load_paths(neo4j_store, [b])
+    complete = _dump(neo4j_store)
+    wipe_neo4j(neo4j_store)
+    load_paths(neo4j_store, [a])
+    batch = _validate(read_paths([b]), neo4j_store)
+    with neo4j_store.driver.session() as session:
+        _, writes = session.execute_read(neo4j_store._plan, batch)
+        parts = [(cypher, rows[i:i + 25]) for cypher, rows in writes
+                 for i in range(0, len(rows), 25)]   # transactions of 25 rows
+        assert len(parts) > stop_after
+        for cypher, rows in parts[:stop_after]:   # the transactions that were committed
+            session.execute_write(lambda tx: tx.run(cypher, rows=rows).consume())
+    assert _dump(neo4j_store) != complete
+    _small_parts(neo4j_store, atomic_rows=100, tx_rows=150)
+    load_paths(neo4j_store, [b])
+    assert _dump(neo4j_store) == complete
+
+
+def test_a_load_in_parts_keeps_the_load_lock_until_its_last_commit(neo4j_settings, neo4j_store,
+                                                                   data_dir, two_generated):
+    """Between the transactions of a multi-transaction load, another load cannot take the
+    lock (its MERGE waits; here a 1 s transaction timeout ends the wait), and two such
+    loads at once give the result of one after the other."""
+    import threading
+    from neo4j import Query
+    from neo4j.exceptions import Neo4jError
+
+    class Probing(Neo4jStore):
+        probes: list = []
+
+        def _write_in_parts(self, lock_tx, writes):
+            with self.driver.session() as other:
+                try:
+                    other.run(Query("MERGE (:DealgraphLoadLock {id: 'load'})", timeout=1)).consume()
+                    self.probes.append("lock taken")
+                except Neo4jError:
+                    self.probes.append("waited")
+            super()._write_in_parts(lock_tx, writes)
+
+    probing = _small_parts(Probing(neo4j_settings))
+    try:
+        load_paths(probing, [data_dir / "small"])
+        assert Probing.probes == ["waited"] and probing._parts_committed > 1
+    finally:
+        probing.close()
+
+    a, b = two_generated
+    orders = []
+    for first, second in ((a, b), (b, a)):
+        wipe_neo4j(neo4j_store)
+        load_paths(neo4j_store, [first])
+        load_paths(neo4j_store, [second])
+        orders.append(_dump(neo4j_store))
+    wipe_neo4j(neo4j_store)
+    errors: list = []
+    barrier = threading.Barrier(2)
+
+    def run(path):
+        store = _small_parts(Neo4jStore(neo4j_settings), atomic_rows=100, tx_rows=150)
+        try:
+            barrier.wait()
+            load_paths(store, [path])
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert _dump(neo4j_store) in orders
