@@ -29,7 +29,7 @@ from ..errors import StoreUnavailable
 from .dates import deal_in_force
 from .model import MODEL
 from .records import ApplySummary, Batch, Node, Rel, Subgraph
-from .store import Store, StoreWriter, paused_gc
+from .store import Store, StoreWriter, _entity_field, paused_gc
 
 __all__ = ["EmbeddedStore", "SCHEMA_VERSION"]
 
@@ -331,6 +331,21 @@ class EmbeddedStore(Store):
                     for nid, label, value in rows}
         return {row[0]: {"label": row[1], **{k: v for k, v in zip(keys, row[2:])
                                              if v is not None}} for row in rows}
+
+    def counterparty_links(self, as_of: str | None = None) -> set[tuple[str, str]]:
+        sql = (f"SELECT DISTINCT r1.src, r2.src FROM rels r1 JOIN rels r2 ON r2.dst = r1.dst "
+               f"AND r2.type = '{_PARTY}'"
+               + (" JOIN nodes d ON d.id = r1.dst" if as_of is not None else "")
+               + f" WHERE r1.type = '{_PARTY}' AND r1.src < r2.src"
+               + (f" AND {self._AS_OF_SQL}" if as_of is not None else ""))
+        return set(self.db.execute(sql, {"as_of": as_of}).fetchall())
+
+    def entities_where(self, field: str, value) -> set[str]:
+        path = "$." + _entity_field(field)
+        marks = ",".join("?" * len(_ENTITY_LABELS))
+        return {r[0] for r in self.db.execute(
+            f"SELECT id FROM nodes WHERE label IN ({marks}) AND json_extract(props, ?) = ?",
+            (*_ENTITY_LABELS, path, value))}
 
     def linked_from(self, ids: Iterable[str], rel_type: str) -> set[str]:
         return {r[0] for r in self._in_chunks(

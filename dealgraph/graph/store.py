@@ -32,6 +32,16 @@ def paused_gc():
             gc.enable()
 
 
+def _entity_field(field: str) -> str:
+    """``field`` if it is a scalar field of an entity kind; ValueError otherwise (it goes
+    into query text as a JSON path or a property key)."""
+    for name in MODEL.entity_kinds:
+        f = MODEL.kinds[name].fields.get(field)
+        if f is not None and not f.multi and f.type not in ("ref", "refs"):
+            return field
+    raise ValueError(f"{field!r} is not a scalar field of an entity kind")
+
+
 class StoreWriter(ABC):
     """One atomic load, given batch by batch: ``write`` each, then ``commit`` (or
     ``rollback``). Used as a context manager it rolls back unless committed.
@@ -174,6 +184,18 @@ class Store(ABC):
         each with its ``node_fields`` ``keys``."""
         return self.node_fields({x for _, x in self.counterparty_pairs(entity_ids, as_of)},
                                 keys)
+
+    def counterparty_links(self, as_of: str | None = None) -> set[tuple[str, str]]:
+        """Every pair ``(a, b)``, ``a < b``, of entities party to one deal (in force as of
+        ``as_of``): the whole counterparty network, without building the whole graph."""
+        ids = [e.id for e in self.entity_index()]
+        return {(a, b) for a, b in self.counterparty_pairs(ids, as_of) if a < b}
+
+    def entities_where(self, field: str, value) -> set[str]:
+        """The ids of the entities whose property ``field`` (a field of the model's
+        entity kinds, e.g. ``country``) equals ``value``."""
+        _entity_field(field)
+        return {e.id for e in self.entity_index() if e.props.get(field) == value}
 
     @abstractmethod
     def subgraph(self, ids: Iterable[str] | None = None) -> Subgraph:

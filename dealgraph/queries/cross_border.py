@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import networkx as nx
+
 from ..errors import ParameterError
 from .base import Param, as_of_cypher
 from .counterparty import in_force, is_deal, parties
 
-__all__ = ["NAME", "QUESTION", "PARAMS", "COLUMNS", "CYPHER", "networkx"]
+__all__ = ["NAME", "QUESTION", "PARAMS", "COLUMNS", "CYPHER", "local_graph", "networkx"]
 
 NAME = "cross-border"
 QUESTION = "Which deals have parties from both countries, by kind of deal?"
@@ -34,6 +36,21 @@ WITH DISTINCT d
 RETURN d.kind AS kind, count(d) AS count, collect(d.id) AS deals
 ORDER BY count DESC, kind
 """
+
+
+def local_graph(store, params):
+    """The deals with a party from the rarer of the two countries, with all their parties:
+    every deal the answer can hold, and only what ``networkx`` reads of them (deals'
+    kind and dates, parties' countries)."""
+    a, b = (store.entities_where("country", c) for c in (params["country_a"],
+                                                         params["country_b"]))
+    rels = store.deal_parties(a if len(a) <= len(b) else b)
+    g = nx.MultiDiGraph()
+    g.add_nodes_from(store.node_fields({r.dst for r in rels}, ("kind", "announced", "end"))
+                     .items())
+    g.add_nodes_from(store.node_fields({r.src for r in rels}, ("country",)).items())
+    g.add_edges_from((r.src, r.dst, {"type": r.type, **r.props}) for r in rels)
+    return g
 
 
 def networkx(g, params):
