@@ -29,7 +29,7 @@ from ..errors import StoreUnavailable
 from .dates import deal_in_force
 from .model import MODEL
 from .records import ApplySummary, Batch, Node, Rel, Subgraph
-from .store import Store, StoreWriter, _entity_field, paused_gc
+from .store import Store, StoreWriter, entity_field, paused_gc
 
 __all__ = ["EmbeddedStore", "SCHEMA_VERSION"]
 
@@ -341,7 +341,7 @@ class EmbeddedStore(Store):
         return set(self.db.execute(sql, {"as_of": as_of}).fetchall())
 
     def entities_where(self, field: str, value) -> set[str]:
-        path = "$." + _entity_field(field)
+        path = "$." + entity_field(field)
         marks = ",".join("?" * len(_ENTITY_LABELS))
         return {r[0] for r in self.db.execute(
             f"SELECT id FROM nodes WHERE label IN ({marks}) AND json_extract(props, ?) = ?",

@@ -26,7 +26,7 @@ from ..errors import DealgraphError, StoreUnavailable
 from .backends import Neo4jSettings
 from .model import ENTITY_LABEL, MODEL
 from .records import ApplySummary, Batch, Node, Rel, Subgraph
-from .store import Store, _entity_field, paused_gc
+from .store import Store, entity_field, paused_gc
 
 __all__ = ["Neo4jStore"]
 
@@ -355,7 +355,7 @@ class Neo4jStore(Store):
         return out
 
     def entities_where(self, field: str, value) -> set[str]:
-        _entity_field(field)
+        entity_field(field)
         return {r["id"] for r in self._read_records(
             f"MATCH (e:{ENTITY_LABEL}) WHERE e[$field] = $value RETURN e.id AS id",
             {"field": field, "value": value})}

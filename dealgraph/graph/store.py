@@ -15,7 +15,7 @@ from typing import Iterable
 from .model import MODEL
 from .records import ApplySummary, Batch, Node, Rel, Subgraph
 
-__all__ = ["Store", "StoreWriter", "paused_gc"]
+__all__ = ["Store", "StoreWriter", "entity_field", "paused_gc"]
 
 
 @contextmanager
@@ -32,7 +32,7 @@ def paused_gc():
             gc.enable()
 
 
-def _entity_field(field: str) -> str:
+def entity_field(field: str) -> str:
     """``field`` if it is a scalar field of an entity kind; ValueError otherwise (it goes
     into query text as a JSON path or a property key)."""
     for name in MODEL.entity_kinds:
@@ -194,7 +194,7 @@ class Store(ABC):
     def entities_where(self, field: str, value) -> set[str]:
         """The ids of the entities whose property ``field`` (a field of the model's
         entity kinds, e.g. ``country``) equals ``value``."""
-        _entity_field(field)
+        entity_field(field)
         return {e.id for e in self.entity_index() if e.props.get(field) == value}
 
     @abstractmethod

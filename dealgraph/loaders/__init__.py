@@ -51,15 +51,19 @@ def read_paths(paths: list, input_format: str = "native", mapping=None) -> Readi
                          + ", ".join(INPUT_FORMATS))
 
 
+def _problems(reading: Reading, found: list[Problem]) -> list[Problem]:
+    """The reader's problems, then validation's ``found`` — less a value the reader
+    already reported and dropped, which is not "missing" as well."""
+    return list(reading.problems) + [p for p in found if not (
+        p.message == "is required" and (p.file, p.line, p.field) in reading.covered)]
+
+
 def _validate(reading: Reading, store: Store) -> Batch:
-    problems = list(reading.problems)
     try:
         batch = build_batch(reading.records, store)
+        problems = _problems(reading, [])
     except LoadError as exc:
-        # a value the reader already reported and dropped is not "missing" as well
-        problems += [p for p in exc.problems if not (
-            p.message == "is required" and (p.file, p.line, p.field) in reading.covered)]
-        batch = None
+        batch, problems = None, _problems(reading, exc.problems)
     if problems:
         raise LoadError(problems)
     return batch
@@ -104,9 +108,7 @@ def load_reading(store: Store, reading: Reading, problems: list[Problem] | None 
             if not validator.problems and not problems and not reading.problems:
                 load.write(batch)  # after the first problem only validation goes on
             del batch
-        problems += reading.problems
-        problems += [p for p in validator.problems if not (
-            p.message == "is required" and (p.file, p.line, p.field) in reading.covered)]
+        problems += _problems(reading, validator.problems)
         if problems:
             raise LoadError(problems)
         return load.commit()
@@ -188,8 +190,7 @@ def preview_paths(store: Store, paths: list, input_format: str = "native",
                 read[key] = read.get(key, 0) + 1
             for key, n in validator.feed(chunk, last).counts().items():
                 valid[key] = valid.get(key, 0) + n
-    problems = list(reading.problems) + [p for p in validator.problems if not (
-        p.message == "is required" and (p.file, p.line, p.field) in reading.covered)]
+    problems = _problems(reading, validator.problems)
     if problems:
         return Preview({k: v for k, v in read.items() if v}, problems, reading.skipped)
     return Preview(valid, [], reading.skipped)

@@ -303,20 +303,18 @@ class Validator:
         del parsed
 
         # ... and not clashing with a different kind in the store
-        chunk_labels = {v["id"]: r.kind.label for r, v in nodes}
         chunk_recs = {v["id"]: r for r, v in nodes}
         ask = {i for i in referenced if i not in known}
-        ask.update(chunk_labels)
+        ask.update(chunk_recs)
         stored = self.store.labels_of(ask) if ask else {}
-        for nid, label in chunk_labels.items():
-            old = stored.get(nid)
+        for nid, rec in chunk_recs.items():
+            label, old = rec.kind.label, stored.get(nid)
             if old and old != label and (old == "Deal" or old == "Source"
                                          or label in ("Deal", "Source")):
-                rec = chunk_recs[nid]
                 problems.append(Problem(rec.file, rec.line, "id", f"{nid!r} is already a {old} "
                                         f"in the store and cannot become a {label}"))
         known.update(stored)
-        known.update(chunk_labels)  # this load's kind wins over the store's
+        known.update((nid, r.kind.label) for nid, r in chunk_recs.items())  # the load wins
 
         if last and self.deferred:
             deferred, self.deferred = self.deferred, []
