@@ -10,7 +10,7 @@ written as the native CSV dataset), then measures, each in a fresh process:
 * open time of the embedded store (open, then ``stats``);
 * every saved query with typical parameters (a hub, a mid-degree firm, a government):
   first call on a freshly opened store, and the median of warm calls; both stores;
-* the whole graph as NetworkX (``store.graph``): first build, then from the snapshot;
+* the whole graph as NetworkX (``store.graph``), built from the tables;
 * map build time, HTML size and time to interactive (``bench_maps.py``), beside plain pyvis;
 * peak memory (maximum RSS) of each of those processes.
 
@@ -251,16 +251,9 @@ def measure_size(args, work: Path, deals: int, results: dict, use_neo4j: bool,
         save(work, results)
 
     if "graph" in parts:
-        log(f"{deals:,}: whole graph (first build)")
-        import sqlite3
-        con = sqlite3.connect(db)
-        con.execute("DELETE FROM snapshot")
-        con.commit()
-        con.close()
-        first = task("graph", {"db": db}, timeout)
-        log(f"{deals:,}: whole graph (from the snapshot)")
-        snap = [task("graph", {"db": db}, timeout) for _ in range(args.repeat)]
-        res["graph"] = {"first": first, "snapshot": snap}
+        log(f"{deals:,}: whole graph")
+        res["graph"] = {"built": [task("graph", {"db": db}, timeout)
+                                  for _ in range(args.repeat)]}
         save(work, results)
 
     if "neo4j" in parts and use_neo4j:
@@ -501,11 +494,8 @@ def memory_rows(res: dict) -> list[tuple[str, float | None]]:
     return [("load (read + validate + write, in chunks)", emb and emb["maxrss_mb"]),
             ("open + stats", opened and max(r["maxrss_mb"] for r in opened)),
             ("`partners` query (open + first and warm calls)", partners and partners["maxrss_mb"]),
-            ("whole graph, first build (+ snapshot)",
-             graph.get("first", {}).get("maxrss_mb")),
-            ("whole graph from the snapshot",
-             median(r["maxrss_mb"] for r in graph.get("snapshot", [])) if graph.get("snapshot")
-             else None)]
+            ("whole graph as NetworkX (built from the tables)",
+             median(r["maxrss_mb"] for r in graph["built"]) if graph.get("built") else None)]
 
 
 def report(results: dict) -> str:
@@ -625,18 +615,17 @@ def report(results: dict) -> str:
         lines.append("")
 
     lines += ["## The whole graph in NetworkX", "",
-              "`store.graph` in a fresh process: first build from the tables after a load "
-              "(also writes the snapshot), then from the snapshot.", "",
-              "| deals | nodes | edges | first build | from the snapshot | peak RSS (first / "
-              "snapshot) |", "|---:|---:|---:|---:|---:|---:|"]
+              "`store.graph` in a fresh process, built from the tables (the store file "
+              "keeps no cache of it: nothing in a store file is unpickled).", "",
+              "| deals | nodes | edges | build | peak RSS |", "|---:|---:|---:|---:|---:|"]
     for deals, res in sizes:
-        g = res.get("graph")
-        if not g:
+        runs = res.get("graph", {}).get("built")
+        if not runs:
             continue
-        f, snaps = g["first"], g["snapshot"]
-        lines.append(f"| {int(deals):,} | {f['nodes']:,} | {f['edges']:,} | {_s(f['graph'])} | "
-                     f"{_s(median(s['graph'] for s in snaps))} | {_mb(f['maxrss_mb'])} / "
-                     f"{_mb(median(s['maxrss_mb'] for s in snaps))} |")
+        f = runs[0]
+        lines.append(f"| {int(deals):,} | {f['nodes']:,} | {f['edges']:,} | "
+                     f"{_s(median(r['graph'] for r in runs))} | "
+                     f"{_mb(median(r['maxrss_mb'] for r in runs))} |")
 
     lines += ["", "## Peak memory", "",
               "Maximum RSS of the process doing each operation (interpreter and imports "

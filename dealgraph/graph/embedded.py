@@ -4,8 +4,10 @@ Why this shape (see docs/storage.md): SQLite gives atomic, durable writes
 without a server — a load is one transaction, so a crash or Ctrl-C leaves the
 previous state, and in WAL mode readers see either the old or the new graph,
 never half a load. NetworkX gives the graph algorithms the saved queries need.
-The graph is built from SQLite when first needed and cached in a snapshot
-table keyed by a generation number, so opening a big store is one read.
+The whole graph is built from the tables when first needed and kept in memory
+while the store's generation number stays the same. Nothing in the file is ever
+unpickled or evaluated: properties are JSON, checked as they are read, so a damaged
+or hostile file gives a one-line ``StoreUnavailable`` (docs/security.md).
 
 >>> store = EmbeddedStore(":memory:")
 >>> store.stats()["Deal"]
@@ -16,11 +18,11 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 from operator import itemgetter
 import sqlite3
 import threading
 from pathlib import Path
+from contextlib import contextmanager
 from typing import Iterable
 
 import networkx as nx
@@ -46,7 +48,6 @@ CREATE INDEX IF NOT EXISTS nodes_by_label ON nodes (label);
 CREATE TABLE IF NOT EXISTS names (
     key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (key, id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS names_by_id ON names (id);
-CREATE TABLE IF NOT EXISTS snapshot (generation INTEGER PRIMARY KEY, graph BLOB NOT NULL);
 """
 
 
@@ -146,7 +147,7 @@ class EmbeddedStore(Store):
             cur.execute("DELETE FROM nodes")
             cur.execute("DELETE FROM rels")
             cur.execute("DELETE FROM names")
-            cur.execute("DELETE FROM snapshot")
+            cur.execute(_DROP_OLD_CACHE)
             cur.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
                         "WHERE key='generation'")
             cur.execute("COMMIT")
@@ -165,7 +166,7 @@ class EmbeddedStore(Store):
             try:
                 gen = self._current_generation(cur)
                 if self._graph is None or gen != self._generation:
-                    self._graph = self._load_graph(cur, gen)
+                    self._graph = self._load_graph(cur)
                     self._generation = gen
                 cur.execute("COMMIT")
             except BaseException:
@@ -173,40 +174,32 @@ class EmbeddedStore(Store):
                 raise
             return self._graph
 
-    def _load_graph(self, cur, gen: int) -> nx.MultiDiGraph:
-        row = cur.execute("SELECT graph FROM snapshot WHERE generation=?", (gen,)).fetchone()
-        # building or unpickling millions of small dicts is 2-4x faster without GC passes
-        with paused_gc():
-            if row is not None:
-                return pickle.loads(row[0])
+    def _load_graph(self, cur) -> nx.MultiDiGraph:
+        # building millions of small dicts is 2-4x faster without GC passes
+        with paused_gc(), self._reading("the whole graph"):
             g = nx.MultiDiGraph()
-            loads, rel_props = json.loads, _RelProps()
-            g.add_nodes_from((nid, {"label": label, **loads(props)}) for nid, label, props
+            rel_props = _RelProps()
+            g.add_nodes_from((nid, {"label": label, **_props(props)}) for nid, label, props
                              in cur.execute("SELECT id, label, props FROM nodes"))
             g.add_edges_from((src, dst, f"{typ}:{role}" if role else typ,
                               {"type": typ, **rel_props.seen_or_load(props)})
                              for src, typ, dst, role, props in cur.execute(
                                  "SELECT src, type, dst, role, props FROM rels"))
-            self._save_snapshot(g, gen)
         return g
 
-    def _save_snapshot(self, g: nx.MultiDiGraph, gen: int) -> None:
-        """Cache the built graph for the next open; skipped if another writer got there first."""
-        if self.path == ":memory:":
-            return
-        blob = pickle.dumps(g, protocol=pickle.HIGHEST_PROTOCOL)
+    @contextmanager
+    def _reading(self, what: str):
+        """Turn what a damaged or hostile store file makes a read fail with into one line:
+        properties that are not a JSON object, pages SQLite cannot read."""
         try:
-            writer = sqlite3.connect(self.path, timeout=0.5, isolation_level=None)
-            try:
-                writer.execute("BEGIN IMMEDIATE")
-                if self._current_generation(writer) == gen:
-                    writer.execute("DELETE FROM snapshot")
-                    writer.execute("INSERT INTO snapshot VALUES (?, ?)", (gen, blob))
-                writer.execute("COMMIT")
-            finally:
-                writer.close()
-        except sqlite3.OperationalError:
-            pass  # busy or read-only: the snapshot is only a cache
+            yield
+        except (ValueError, RecursionError) as exc:
+            raise StoreUnavailable(f"{self.path}: damaged store: reading {what}, found "
+                                   f"properties that are not a JSON object ({_short(exc)})"
+                                   ) from None
+        except sqlite3.DatabaseError as exc:
+            raise StoreUnavailable(f"{self.path}: damaged store: reading {what}: "
+                                   f"{_short(exc)}") from None
 
     # -- lookups ---------------------------------------------------------------
     def _in_chunks(self, sql: str, ids: Iterable[str]) -> list[tuple]:
@@ -245,23 +238,27 @@ class EmbeddedStore(Store):
 
     def entity_index(self) -> list[Node]:
         placeholders = ",".join("?" * len(_ENTITY_LABELS))
-        return [Node(nid, label, json.loads(props)) for nid, label, props in self.db.execute(
-            f"SELECT id, label, props FROM nodes WHERE label IN ({placeholders}) ORDER BY id",
-            _ENTITY_LABELS)]
+        with self._reading("the entities"):
+            return [Node(nid, label, _props(props)) for nid, label, props in self.db.execute(
+                f"SELECT id, label, props FROM nodes WHERE label IN ({placeholders}) ORDER BY id",
+                _ENTITY_LABELS)]
 
     def find_entities(self, text: str) -> list[Node]:
         key = text.strip().casefold()
         rows = self.db.execute(
             "SELECT n.id, n.label, n.props FROM names k JOIN nodes n ON n.id = k.id "
             "WHERE k.key = ? ORDER BY n.id", (key,)).fetchall()
-        return [Node(nid, label, json.loads(props)) for nid, label, props in rows]
+        with self._reading("entities by name"):
+            return [Node(nid, label, _props(props)) for nid, label, props in rows]
 
     def deal_parties(self, entity_ids: Iterable[str]) -> list[Rel]:
         deals = sorted({r[0] for r in self._in_chunks(
             "SELECT dst FROM rels WHERE type='PARTY_TO' AND src IN ({marks})", entity_ids)})
         rows = self._in_chunks("SELECT src, dst, props FROM rels "
                                "WHERE type='PARTY_TO' AND dst IN ({marks})", deals)
-        return sorted((Rel(src, "PARTY_TO", dst, json.loads(props)) for src, dst, props in rows),
+        with self._reading("deal parties"):
+            rels = [Rel(src, "PARTY_TO", dst, _props(props)) for src, dst, props in rows]
+        return sorted(rels,
                       key=lambda r: (r.dst, r.src, r.props.get("role", "")))
 
     def party_pairs(self, entity_ids: Iterable[str], as_of: str | None = None,
@@ -415,11 +412,13 @@ class EmbeddedStore(Store):
         rows += self._in_chunks(
             f"SELECT src, type, dst, props FROM rels WHERE type='{_PARTY}' AND dst IN ({{marks}})",
             [nid for nid, label, _ in nodes if label == "Deal" and nid not in covered])
-        loads, rel_props = json.loads, _RelProps()
+        rel_props = _RelProps()
         nodes.sort()
-        sub = Subgraph({nid: Node(nid, label, loads(props)) for nid, label, props in nodes})
-        sub.rels = sorted((Rel(src, typ, dst, rel_props(props)) for src, typ, dst, props in rows
-                           if src in present and dst in present), key=_rel_key)
+        with self._reading("a subgraph"):
+            sub = Subgraph({nid: Node(nid, label, _props(props)) for nid, label, props in nodes})
+            sub.rels = sorted((Rel(src, typ, dst, rel_props(props))
+                               for src, typ, dst, props in rows
+                               if src in present and dst in present), key=_rel_key)
         return sub
 
     def run_query(self, query, params: dict) -> list[dict]:
@@ -433,6 +432,9 @@ class EmbeddedStore(Store):
 
 
 _ENTITY_LABELS = tuple(MODEL.kinds[k].label for k in MODEL.entity_kinds)
+# Stores written before 2026-12 kept a pickled whole graph in a ``snapshot`` table.
+# It is never read; the next load or clear drops it.
+_DROP_OLD_CACHE = "DROP TABLE IF EXISTS snapshot"
 _PARTY = MODEL.rel_type("PARTY_TO")
 _NOT_PARTY_SQL = ",".join(f"'{MODEL.rel_type(t)}'" for t in sorted(MODEL.relationships)
                           if t != _PARTY)
@@ -455,6 +457,7 @@ class _Load(StoreWriter):
         self.summary = ApplySummary()
         self.cur.execute("BEGIN IMMEDIATE")
         self.open = True
+        self.cur.execute(_DROP_OLD_CACHE)
         self.empty = self.cur.execute("SELECT 1 FROM nodes LIMIT 1").fetchone() is None
         self.rel_count: int | None = 0 if self.empty else None
         self.touched: set[str] = set()  # deals whose earlier party rows were read
@@ -558,6 +561,21 @@ class _Load(StoreWriter):
             self.cur.execute("ROLLBACK")
 
 
+def _props(text: str) -> dict:
+    """The properties stored as ``text``: a JSON object, else ValueError (a damaged or
+    hostile store file; ``EmbeddedStore._reading`` reports it)."""
+    props = json.loads(text)
+    if props.__class__ is not dict:
+        raise ValueError(f"{text[:40]!r} is not a JSON object")
+    return props
+
+
+def _short(exc: BaseException) -> str:
+    """The first line of an exception's message, at most 120 characters."""
+    text = (str(exc) or exc.__class__.__name__).strip().splitlines()[0]
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
 def _rel_key(rel: Rel) -> tuple:
     return rel.key
 
@@ -576,7 +594,7 @@ class _RelProps:
         """The parsed dict itself, shared: for callers that copy it."""
         props = self.seen.get(text)
         if props is None:
-            props = self.seen[text] = json.loads(text)
+            props = self.seen[text] = _props(text)
         return props
 
 

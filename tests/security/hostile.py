@@ -161,7 +161,7 @@ def mutated(draw, data: bytes, max_steps: int = 3) -> tuple[bytes, list[str]]:
 
 
 def dump_embedded(store) -> dict:
-    """Every row of the embedded store's tables (the snapshot cache aside)."""
+    """Every row of the embedded store's tables."""
     db = store.db
     return {
         "nodes": db.execute("SELECT id, label, props FROM nodes ORDER BY id").fetchall(),
