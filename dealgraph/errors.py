@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 __all__ = ["DealgraphError", "Problem", "LoadError", "NotFound", "StoreUnavailable",
-           "ParameterError"]
+           "ParameterError", "ERROR", "WARNING", "errors_of", "warnings_of", "count_by_code"]
+
+ERROR = "error"
+WARNING = "warning"
 
 
 class DealgraphError(Exception):
@@ -14,11 +17,48 @@ class DealgraphError(Exception):
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing wrong with input: where (file, line, field) and what."""
+    """One thing wrong with input: where (file, line, field) and what.
+
+    ``severity`` is ``error`` (the record, or with ``code == "file"`` the whole
+    file, cannot be loaded) or ``warning`` (the record is loaded; the message says
+    what was done with the value). ``code`` names the kind of problem in a few
+    words (``end-before-start``, ``implausible-date``...): summaries count
+    warnings by it. Any reader or check reports a warning by appending
+    ``Problem.warning(...)`` to the problems it returns; the load pipeline keeps
+    them apart from errors (and ``strict`` loads turn them into errors).
+
+    >>> w = Problem.warning("d.csv", 3, "end", "2020 is before announced 2021; dropped",
+    ...                     "end-before-start")
+    >>> w.is_warning, str(w)
+    (True, "d.csv:3: field 'end': 2020 is before announced 2021; dropped")
+    >>> w.as_error().severity
+    'error'
+    """
     file: str
     line: int
     field: str
     message: str
+    severity: str = ERROR
+    code: str = ""
+
+    @classmethod
+    def warning(cls, file: str, line: int, field: str, message: str, code: str) -> "Problem":
+        """A warning: the record is loaded anyway; ``code`` says what kind of warning."""
+        return cls(file, line, field, message, WARNING, code)
+
+    @property
+    def is_warning(self) -> bool:
+        return self.severity == WARNING
+
+    @property
+    def whole_file(self) -> bool:
+        """True for a problem with a file as a whole (unreadable, bad header): it stops
+        a load even when bad rows are set aside."""
+        return self.line <= 0 or self.code == "file"
+
+    def as_error(self) -> "Problem":
+        """This problem as an error (what a strict load makes of a warning)."""
+        return self if self.severity == ERROR else replace(self, severity=ERROR)
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
@@ -32,6 +72,25 @@ class LoadError(DealgraphError):
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def errors_of(problems) -> list[Problem]:
+    """The problems that are errors."""
+    return [p for p in problems if p.severity != WARNING]
+
+
+def warnings_of(problems) -> list[Problem]:
+    """The problems that are warnings."""
+    return [p for p in problems if p.severity == WARNING]
+
+
+def count_by_code(problems) -> dict[str, int]:
+    """How many problems of each ``code`` (``other`` for those without one), by code."""
+    out: dict[str, int] = {}
+    for p in problems:
+        key = p.code or "other"
+        out[key] = out.get(key, 0) + 1
+    return dict(sorted(out.items()))
 
 
 class NotFound(DealgraphError):

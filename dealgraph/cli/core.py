@@ -12,6 +12,16 @@ from .main import cli, format_option, one_line, print_mapping, store_options
 
 
 DRY_RUN_PROBLEMS = 20
+SHOWN_WARNINGS = 20
+
+
+def _echo_warnings(warnings: list, limit: int | None) -> None:
+    """Print warnings to stderr, the first ``limit`` of them (all if None)."""
+    for problem in warnings[:limit]:
+        click.echo(f"warning: {one_line(problem)}", err=True)
+    if limit is not None and len(warnings) > limit:
+        click.echo(f"{len(warnings)} warnings (the first {limit} shown; --dry-run lists them "
+                   "all)", err=True)
 
 
 @cli.command()
@@ -24,9 +34,12 @@ DRY_RUN_PROBLEMS = 20
                    "(FollowTheMoney entity streams).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--dry-run", is_flag=True,
-              help="Validate and report counts per type and the first problems; write nothing.")
+              help="Validate and report counts per type, the first problems and every "
+                   "warning; write nothing.")
+@click.option("--strict", is_flag=True,
+              help="Treat warnings (implausible values that would be dropped) as errors.")
 @store_options
-def load(paths, mapping, input_format, as_json, dry_run, opener):
+def load(paths, mapping, input_format, as_json, dry_run, strict, opener):
     """Load datasets, FtM streams or mapped CSV / JSON Lines files into the store.
 
     PATHS are dealgraph's own datasets (directories or CSV/JSON/YAML files) by
@@ -34,7 +47,10 @@ def load(paths, mapping, input_format, as_json, dry_run, opener):
     Lines file with --mapping FILE (see docs/mapping.md).
 
     Every problem in the input is reported with file, line and field; if there
-    is any, nothing is written. Loading the same data again changes nothing.
+    is any error, nothing is written. Implausible values in optional fields (a
+    year 1201, an end before the start, a negative amount) are dropped with a
+    warning instead; --strict makes them errors. Loading the same data again
+    changes nothing.
 
     Example: dealgraph load acquisitions.csv --mapping acquisitions.yaml
     """
@@ -44,13 +60,15 @@ def load(paths, mapping, input_format, as_json, dry_run, opener):
     fmt = "json" if as_json else "table"
     with opener() as store:
         if dry_run:
-            preview = preview_paths(store, list(paths), input_format, mapping)
+            preview = preview_paths(store, list(paths), input_format, mapping, strict=strict)
         else:
-            result = load_paths(store, list(paths), input_format, mapping).as_dict()
+            summary = load_paths(store, list(paths), input_format, mapping, strict=strict)
     if not dry_run:
-        print_mapping(result, fmt)
+        print_mapping(summary.as_dict(), fmt)
+        _echo_warnings(summary.warnings, SHOWN_WARNINGS)
         return
     print_mapping(preview.as_dict(), fmt)
+    _echo_warnings(preview.warnings, None)
     if preview.problems:
         for problem in preview.problems[:DRY_RUN_PROBLEMS]:
             click.echo(f"error: {one_line(problem)}", err=True)

@@ -159,8 +159,10 @@ def print_mapping(result: dict, fmt: str) -> None:
 def flat(result: dict, prefix: str = "") -> dict:
     out = {}
     for key, value in result.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict) and value:
             out.update(flat(value, f"{prefix}{key}."))
+        elif isinstance(value, dict):
+            out[f"{prefix}{key}"] = "nothing"
         else:
             out[f"{prefix}{key}"] = value
     return out

@@ -60,17 +60,36 @@ class Batch:
 @dataclass
 class ApplySummary:
     """What a write changed: nodes created, updated and left as they were, and
-    relationships added and removed."""
+    relationships added and removed. A load adds what it reported on the way:
+    ``warnings`` (``Problem`` objects of severity warning: records loaded with a
+    value dropped or questioned), the source rows it set aside (``set_aside``;
+    only with ``skip_bad_rows``) and where it wrote them (``rejects``)."""
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     rels_added: int = 0
     rels_removed: int = 0
+    warnings: list = field(default_factory=list)
+    set_aside: int = 0
+    rejects: str | None = None
+
+    def warning_counts(self) -> dict[str, int]:
+        """Warnings by kind (their ``code``)."""
+        out: dict[str, int] = {}
+        for w in self.warnings:
+            out[w.code or "other"] = out.get(w.code or "other", 0) + 1
+        return dict(sorted(out.items()))
 
     def as_dict(self) -> dict:
-        return {"created": self.created, "updated": self.updated,
-                "unchanged": self.unchanged, "relationships_added": self.rels_added,
-                "relationships_removed": self.rels_removed}
+        out = {"created": self.created, "updated": self.updated,
+               "unchanged": self.unchanged, "relationships_added": self.rels_added,
+               "relationships_removed": self.rels_removed}
+        if self.rejects is not None:
+            out["rows_set_aside"] = self.set_aside
+            out["rejects"] = self.rejects
+        if self.warnings:
+            out["warnings"] = self.warning_counts()
+        return out
 
 
 @dataclass

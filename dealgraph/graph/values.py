@@ -14,13 +14,14 @@ says what was expected. Loaders add the file, line and field.
 from __future__ import annotations
 
 import calendar
+from datetime import date
 import math
 import re
 from urllib.parse import urlparse
 
 from .model import MODEL, Field
 
-__all__ = ["ValueProblem", "parse_value", "parse_date", "date_floor", "date_ceiling",
+__all__ = ["ValueProblem", "Implausible", "parse_value", "PLAUSIBLE_YEARS", "parse_date", "date_floor", "date_ceiling",
            "COUNTRIES", "CURRENCIES"]
 
 # ISO 3166-1 alpha-2, plus EU (exceptionally reserved) for supranational bodies.
@@ -55,6 +56,23 @@ MAX_TEXT = 10_000
 
 class ValueProblem(ValueError):
     """A value that does not fit its field; the message says what was expected."""
+
+
+class Implausible(ValueProblem):
+    """A value that reads well but cannot be right (a year 1201, a negative amount).
+
+    In an optional field loaders keep the record, drop the value and report a
+    warning of kind ``code``; in a required field it is an error like any other.
+    """
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
+
+
+# Years a date of a deal, a source or an entity can plausibly have: none before 1800,
+# none more than a century from now (a 99-year lease still fits).
+PLAUSIBLE_YEARS = (1800, date.today().year + 100)
 
 
 def _text(raw) -> str:
@@ -124,6 +142,8 @@ def _number(raw, low: float = 0.0, high: float | None = None):
             raise ValueProblem(f"{text!r} is not a number") from None
     if not math.isfinite(num):
         raise ValueProblem("must be a finite number")
+    if num < 0 and low == 0 and high is None:
+        raise Implausible(f"{num:g} is negative (an amount cannot be)", "negative-amount")
     if num < low or (high is not None and num > high):
         bounds = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
         raise ValueProblem(f"{num:g} is out of range (must be {bounds})")
@@ -180,7 +200,11 @@ def parse_value(field: Field, raw):
             raise ValueProblem(f"{code!r} is not an ISO 4217 currency code")
         return code
     if t == "date":
-        return parse_date(raw)
+        text = parse_date(raw)
+        if not PLAUSIBLE_YEARS[0] <= int(text[:4]) <= PLAUSIBLE_YEARS[1]:
+            raise Implausible(f"{text!r} has an implausible year (expected "
+                              f"{PLAUSIBLE_YEARS[0]}-{PLAUSIBLE_YEARS[1]})", "implausible-date")
+        return text
     if t == "number":
         return _number(raw)
     if t == "percent":

@@ -19,7 +19,7 @@ from importlib import resources
 from itertools import islice
 from pathlib import Path
 
-from ..errors import LoadError, ParameterError, Problem
+from ..errors import LoadError, ParameterError, Problem, count_by_code, errors_of, warnings_of
 from ..graph.model import MODEL
 from ..graph.records import ApplySummary, Batch
 from ..graph.store import Store, paused_gc
@@ -51,32 +51,39 @@ def read_paths(paths: list, input_format: str = "native", mapping=None) -> Readi
                          + ", ".join(INPUT_FORMATS))
 
 
-def _problems(reading: Reading, found: list[Problem]) -> list[Problem]:
+def _problems(reading: Reading, found: list[Problem], strict: bool = False) -> list[Problem]:
     """The reader's problems, then validation's ``found`` — less a value the reader
-    already reported and dropped, which is not "missing" as well."""
-    return list(reading.problems) + [p for p in found if not (
+    already reported and dropped, which is not "missing" as well. ``strict`` makes
+    every warning an error."""
+    out = list(reading.problems) + [p for p in found if not (
         p.message == "is required" and (p.file, p.line, p.field) in reading.covered)]
+    return [p.as_error() for p in out] if strict else out
 
 
-def _validate(reading: Reading, store: Store) -> Batch:
-    try:
-        batch = build_batch(reading.records, store)
-        problems = _problems(reading, [])
-    except LoadError as exc:
-        batch, problems = None, _problems(reading, exc.problems)
-    if problems:
-        raise LoadError(problems)
-    return batch
+def _has_errors(*lists) -> bool:
+    return any(p.severity != "warning" for problems in lists for p in problems)
+
+
+def _validate(reading: Reading, store: Store, strict: bool = False) -> tuple[Batch, list]:
+    validator = Validator(store)
+    with paused_gc():
+        batch = validator.feed(reading.records, last=True)
+    problems = _problems(reading, validator.problems, strict)
+    errors = errors_of(problems)
+    if errors:
+        raise LoadError(errors)
+    return batch, problems
 
 
 def check_paths(store: Store, paths: list, input_format: str = "native",
-                mapping=None) -> Batch:
-    """Read and validate ``paths`` against ``store`` without writing; raises LoadError."""
-    return _validate(read_paths(paths, input_format, mapping), store)
+                mapping=None, *, strict: bool = False) -> Batch:
+    """Read and validate ``paths`` against ``store`` without writing; raises LoadError
+    for errors (and, if ``strict``, for warnings)."""
+    return _validate(read_paths(paths, input_format, mapping), store, strict)[0]
 
 
 def load_paths(store: Store, paths: list, input_format: str = "native",
-               mapping=None) -> ApplySummary:
+               mapping=None, *, strict: bool = False) -> ApplySummary:
     """Read, validate and write ``paths`` into ``store`` in one atomic write.
 
     ``input_format`` is ``native`` (dealgraph's own CSV/JSON/YAML) or ``ftm``
@@ -89,29 +96,42 @@ def load_paths(store: Store, paths: list, input_format: str = "native",
     one transaction: the embedded store writes each chunk at once, so a load of
     millions of rows needs memory for one chunk plus a few hundred bytes per
     record (ids and party keys for the checks that span the load).
+
+    Implausible values in optional fields (a year 1201, an end before the start,
+    a negative amount) are dropped and reported as warnings in the summary's
+    ``warnings``; ``strict=True`` makes them errors.
     """
     problems: list[Problem] = []
-    return load_reading(store, _stream_paths(paths, input_format, mapping, problems), problems)
+    return load_reading(store, _stream_paths(paths, input_format, mapping, problems), problems,
+                        strict=strict)
 
 
-def load_reading(store: Store, reading: Reading, problems: list[Problem] | None = None
-                 ) -> ApplySummary:
+def load_reading(store: Store, reading: Reading, problems: list[Problem] | None = None,
+                 *, strict: bool = False) -> ApplySummary:
     """Validate and write what a reader found, as ``load_paths`` does. A list of
     records is consumed as it goes (each record dropped once validated); ``problems``
     may grow while an iterator of records is read."""
     problems = [] if problems is None else problems
     with paused_gc(), store.writer() as load:
         validator = Validator(store)
+        failed = False
         for chunk, last in _chunks(reading.records, CHUNK):
             batch = validator.feed(chunk, last)
             del chunk
-            if not validator.problems and not problems and not reading.problems:
-                load.write(batch)  # after the first problem only validation goes on
+            if not failed:
+                failed = strict and bool(validator.problems or problems or reading.problems) \
+                    or _has_errors(validator.problems, problems, reading.problems)
+            if not failed:
+                load.write(batch)  # after the first error only validation goes on
             del batch
-        problems += _problems(reading, validator.problems)
-        if problems:
-            raise LoadError(problems)
-        return load.commit()
+        found = problems + _problems(reading, validator.problems)
+        found = [p.as_error() for p in found] if strict else found
+        errors = errors_of(found)
+        if errors:
+            raise LoadError(errors)
+        summary = load.commit()
+    summary.warnings = warnings_of(found)
+    return summary
 
 
 CHUNK = 100_000
@@ -156,25 +176,33 @@ def _drain(records: list):
 
 @dataclass
 class Preview:
-    """What a load would do: records per kind (``parties`` for parties), what the
-    reader skipped, and every problem (nothing can be loaded while there are any)."""
+    """What a load would do: records per kind that would be written (``parties`` for
+    parties; nothing while errors stand), records read per kind, what the reader
+    skipped, every error (``problems``) and every warning."""
     counts: dict[str, int]
     problems: list[Problem] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+    read: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         out: dict = {"would_load": self.counts}
+        if self.problems:
+            out["read"] = self.read
         if self.skipped:
             out["skipped"] = self.skipped
         if self.problems:
             out["problems"] = len(self.problems)
+        if self.warnings:
+            out["warnings"] = count_by_code(self.warnings)
         return out
 
 
 def preview_paths(store: Store, paths: list, input_format: str = "native",
-                  mapping=None) -> Preview:
+                  mapping=None, *, strict: bool = False) -> Preview:
     """Read and validate ``paths`` without writing. Unlike ``check_paths`` it does not
-    raise for problems in the data: it returns them with the counts of what was read."""
+    raise for problems in the data: it returns them, with the warnings, the counts
+    of what was read and (when there are no errors) of what would be written."""
     try:
         reading = read_paths(paths, input_format, mapping)
     except LoadError as exc:  # unreadable files or a broken mapping file
@@ -190,7 +218,9 @@ def preview_paths(store: Store, paths: list, input_format: str = "native",
                 read[key] = read.get(key, 0) + 1
             for key, n in validator.feed(chunk, last).counts().items():
                 valid[key] = valid.get(key, 0) + n
-    problems = _problems(reading, validator.problems)
-    if problems:
-        return Preview({k: v for k, v in read.items() if v}, problems, reading.skipped)
-    return Preview(valid, [], reading.skipped)
+    problems = _problems(reading, validator.problems, strict)
+    errors, warnings = errors_of(problems), warnings_of(problems)
+    read = {k: v for k, v in read.items() if v}
+    if errors:
+        return Preview({}, errors, reading.skipped, warnings, read)
+    return Preview(valid, [], reading.skipped, warnings, read)

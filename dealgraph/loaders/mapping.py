@@ -42,7 +42,7 @@ import yaml
 
 from ..errors import LoadError, Problem
 from ..graph.model import MODEL, Field, Kind
-from ..graph.values import COUNTRIES, ValueProblem, parse_value
+from ..graph.values import COUNTRIES, Implausible, ValueProblem, parse_value
 from .native import RawRecord
 
 __all__ = ["Reading", "Mapping", "read_mapping", "read_mapped", "slug", "parse_date_text",
@@ -132,7 +132,7 @@ _SCALES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "mm": 1e6, "mio": 1e6
            "billions": 1e9, "t": 1e12, "tn": 1e12, "trillion": 1e12}
 _SYMBOLS = "$€£¥₹₩₽"
 _GROUPED = {",": re.compile(r"^\d{1,3}(?:,\d{3})+$"), ".": re.compile(r"^\d{1,3}(?:\.\d{3})+$")}
-_AMOUNT = re.compile(r"^[+]?(?P<num>[\d.,' _\u00a0\u202f]*\d[\d.,]*(?:[eE][+-]?\d+)?)\s*"
+_AMOUNT = re.compile(r"^(?P<sign>[+-])?(?P<num>[\d.,' _\u00a0\u202f]*\d[\d.,]*(?:[eE][+-]?\d+)?)\s*"
                      r"(?P<scale>[A-Za-z]+)?$")
 
 
@@ -146,8 +146,11 @@ def parse_amount(raw, decimal: str = ".") -> int | float:
         num = float(raw)
     else:
         text = str(raw).strip()
-        m = _AMOUNT.match(re.sub(r"^(?:US|U\.S\.|A|C|HK|NZ|S)?[" + _SYMBOLS + r"]\s*", "",
-                                 text.replace("\u00a0", " ")).rstrip(_SYMBOLS + "% "))
+        text = text.replace("\u00a0", " ")
+        sign = "-" if text[:1] == "-" or re.match(r"^\S*[" + _SYMBOLS + r"]\s*-", text) else ""
+        m = _AMOUNT.match(sign + re.sub(r"^-?(?:US|U\.S\.|A|C|HK|NZ|S)?[" + _SYMBOLS
+                                        + r"]\s*-?", "", text.lstrip("-") if sign else text)
+                          .rstrip(_SYMBOLS + "% "))
         scale = 1.0
         if m and m.group("scale"):
             scale = _SCALES.get(m.group("scale").lower(), 0.0)
@@ -167,7 +170,7 @@ def parse_amount(raw, decimal: str = ".") -> int | float:
         if decimal == ",":
             digits = digits.replace(",", ".")
         try:
-            num = float(digits) * scale
+            num = float(digits) * scale * (-1 if m.group("sign") == "-" else 1)
         except ValueError:
             raise ValueProblem(f"{text!r} is not an amount") from None
     if not math.isfinite(num):
@@ -863,7 +866,7 @@ class _Mapper:
             try:
                 hit = (True, _convert(spec, raw))
             except ValueProblem as exc:
-                hit = (False, str(exc))
+                hit = (False, exc)
             if memo is not None:
                 memo[raw] = hit
                 if len(memo) >= _MEMO_CHECK and len(memo) * 2 > self.calls[id(spec)]:
@@ -871,7 +874,12 @@ class _Mapper:
         if memo is not None:
             self.calls[id(spec)] += 1
         if not hit[0]:
-            self.problems.append(Problem(file, line, spec.label, hit[1]))
+            exc = hit[1]
+            if isinstance(exc, Implausible) and not spec.field.required:
+                self.problems.append(Problem.warning(file, line, spec.label,
+                                                     f"{exc}; value dropped", exc.code))
+            else:
+                self.problems.append(Problem(file, line, spec.label, str(exc)))
             self.covered.add((file, line, spec.field.name))
             return None
         value = hit[1]

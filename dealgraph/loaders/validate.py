@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..errors import LoadError, Problem
+from ..errors import LoadError, Problem, errors_of
 from ..graph.model import MODEL
 from ..graph.records import Batch, Node, Rel
 from ..graph.store import Store, paused_gc
-from ..graph.values import ValueProblem, date_ceiling, date_floor, parse_value
+from ..graph.values import Implausible, ValueProblem, date_ceiling, date_floor, parse_value
 from .native import RawRecord
 
 __all__ = ["build_batch", "Validator"]
@@ -42,13 +42,13 @@ class _Parser:
             try:
                 hit = (True, parse_value(field, raw))
             except ValueProblem as exc:
-                hit = (False, str(exc))
+                hit = (False, exc)
             if len(memo) < _MEMO_MAX:
                 memo[raw] = hit
         if hit[0]:
             value = hit[1]
             return list(value) if isinstance(value, list) else value
-        raise ValueProblem(hit[1])
+        raise hit[1]
 
 
 class _KindTable:
@@ -134,7 +134,11 @@ def _parse_fast(values: dict, table: _KindTable, parser: _Parser) -> dict | None
 
 
 def _parse(rec: RawRecord, problems: list[Problem], parser: _Parser) -> tuple[dict, bool]:
-    """The record's parsed values (those that parsed) and whether all of it is valid."""
+    """The record's parsed values (those that parsed) and whether all of it is valid.
+
+    An implausible value in an optional field (a year 1201, a negative amount; an
+    end before the announcement) is dropped with a warning: the record stays valid.
+    In a required field it is an error."""
     out: dict = {}
     ok = True
     values = rec.values
@@ -147,6 +151,14 @@ def _parse(rec: RawRecord, problems: list[Problem], parser: _Parser) -> tuple[di
             continue
         try:
             value = parser.value(field, raw)
+        except Implausible as exc:
+            if field.required:
+                problems.append(Problem(rec.file, rec.line, name, str(exc)))
+                ok = False
+            else:
+                problems.append(Problem.warning(rec.file, rec.line, name,
+                                                f"{exc}; value dropped", exc.code))
+            continue
         except ValueProblem as exc:
             problems.append(Problem(rec.file, rec.line, name, str(exc)))
             ok = False
@@ -163,9 +175,10 @@ def _parse(rec: RawRecord, problems: list[Problem], parser: _Parser) -> tuple[di
                                     f"{out[high]:g} is below {low} {out[low]:g}"))
             ok = False
     if "announced" in out and "end" in out and date_ceiling(out["end"]) < date_floor(out["announced"]):
-        problems.append(Problem(rec.file, rec.line, "end",
-                                f"{out['end']} is before announced {out['announced']}"))
-        ok = False
+        problems.append(Problem.warning(rec.file, rec.line, "end",
+                                        f"{out['end']} is before announced {out['announced']}; "
+                                        "end dropped", "end-before-start"))
+        del out["end"]
     if ("value" in out or "valuation_low" in out or "valuation_high" in out) and "currency" not in out:
         problems.append(Problem(rec.file, rec.line, "currency",
                                 "is required when a value or valuation is given"))
@@ -386,6 +399,8 @@ class Validator:
         self.new_deals = {}
 
     def finish(self) -> None:
-        """Raise LoadError with every problem of the load, if there are any."""
-        if self.problems:
-            raise LoadError(self.problems)
+        """Raise LoadError with every error of the load, if there are any (warnings
+        stay in ``problems``)."""
+        errors = errors_of(self.problems)
+        if errors:
+            raise LoadError(errors)

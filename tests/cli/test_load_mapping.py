@@ -58,7 +58,9 @@ def test_dry_run_with_problems_prints_the_first_20_and_fails(runner, data_dir, s
     result = _load(runner, store_path, data, "--mapping", m / "acquisitions.yaml", "--dry-run",
                    "--json")
     assert result.exit_code == 1
-    assert json.loads(result.stdout)["would_load"]["Deal"] == 30
+    # nothing would be loaded while errors stand; what was read is counted apart
+    assert json.loads(result.stdout)["would_load"] == {}
+    assert json.loads(result.stdout)["read"]["Deal"] == 30
     assert json.loads(result.stdout)["problems"] == 24   # Mar 32..39, three times each
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 20
