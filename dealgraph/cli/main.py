@@ -70,7 +70,7 @@ def selection_options(func):
     @click.option("--status", "statuses", multiple=True, metavar="STATUS",
                   help="Only deals with these statuses (repeat or comma-separate).")
     @click.option("--country", "countries", multiple=True, metavar="CC",
-                  help="Only deals with a party in these countries (ISO codes).")
+                  help="Only deals with a party in these countries (codes or names).")
     @click.option("--as-of", "as_of", metavar="DATE", help="Only deals in force on this date.")
     @functools.wraps(func)
     def wrapper(*args, focus, hops, kinds, statuses, countries, as_of, **kwargs):

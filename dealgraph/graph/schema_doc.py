@@ -14,7 +14,8 @@ _TYPE_DOC = {
     "id": "identifier: letters, digits, `.`, `_`, `:`, `-`; unique across all record kinds",
     "text": "free text (no NUL characters, at most 10,000 characters)",
     "list": "several texts, separated by `{sep}` in a CSV cell, or a JSON/YAML list",
-    "country": "ISO 3166-1 alpha-2 code (`CN`, `DE`, `US`; `EU` for EU bodies)",
+    "country": "ISO 3166-1 alpha-2 code (`CN`, `DE`, `US`; `EU` for EU bodies); loads also "
+               "take alpha-3 codes (`CHN`) and English names (`China`)",
     "currency": "ISO 4217 code (`USD`, `EUR`, `CNY`)",
     "date": "ISO date, full or partial: `2023`, `2023-01` or `2023-01-05`",
     "number": "decimal number, at least 0 (no thousands separators; `1.5e9` allowed)",

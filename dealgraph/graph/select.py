@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import ParameterError
+from .countries import UnknownCountry, parse_countries
 from .dates import deal_in_force, normalise_as_of
 from .model import MODEL
 from .records import Subgraph
@@ -61,6 +62,13 @@ def _check(values, enum: str, name: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _countries(values) -> tuple[str, ...]:
+    try:
+        return tuple(parse_countries(values))
+    except UnknownCountry as exc:
+        raise ParameterError(f"--country: {exc}") from None
+
+
 def select_subgraph(store: Store, sel: Selection) -> Subgraph:
     """Read the selected subgraph from ``store``; raises NotFound or ParameterError."""
     if not 0 <= sel.hops <= MAX_HOPS:
@@ -76,7 +84,7 @@ def filter_subgraph(sub: Subgraph, sel: Selection, keep: tuple[str, ...] = ()) -
     (or are the focus), and the sources and structural links among what is kept."""
     kinds = _check(sel.kinds, "kind", "kind")
     statuses = _check(sel.statuses, "status", "status")
-    countries = tuple(c.strip().upper() for c in sel.countries)
+    countries = _countries(sel.countries)
     as_of = normalise_as_of(sel.as_of) if sel.as_of else None
     if not (kinds or statuses or countries or as_of):
         return sub

@@ -42,7 +42,8 @@ import yaml
 
 from ..errors import LoadError, Problem
 from ..graph.model import MODEL, Field, Kind
-from ..graph.values import COUNTRIES, Implausible, ValueProblem, parse_value
+from ..graph.countries import UnknownCountry, parse_country
+from ..graph.values import Implausible, ValueProblem, parse_value
 from .native import RawRecord
 
 __all__ = ["Reading", "Mapping", "read_mapping", "read_mapped", "slug", "parse_date_text",
@@ -180,40 +181,13 @@ def parse_amount(raw, decimal: str = ".") -> int | float:
     return round(num, 6)
 
 
-@lru_cache(maxsize=1)
-def _country_names() -> dict[str, str]:
-    """Country names, official names and alpha-3 codes (casefolded) -> alpha-2, from the
-    territory table of ``rigour`` (a followthemoney dependency); quick to build."""
-    from rigour.territories import get_territories
-    table: dict[str, str] = {}
-    for terr in get_territories():
-        code = terr.code.upper()
-        if code not in COUNTRIES:
-            continue
-        names = [terr.name, terr.full_name, terr.alpha3, *(terr.codes or [])]
-        for name in names:
-            if name:
-                table.setdefault(name.casefold(), code)
-                table.setdefault(re.sub(r"^the |\s+sar$", "", name.casefold()), code)
-    return table
-
-
-@lru_cache(maxsize=10_000)
 def _country(text: str) -> str:
-    """ISO alpha-2 code for a code, an alpha-3 code or a country name; else the text
-    in upper case, for validation to reject."""
-    code = text.strip().upper()
-    if code in COUNTRIES:
-        return code
-    key = re.sub(r"^the ", "", " ".join(text.split()).casefold())
-    found = _country_names().get(key)
-    if found:
-        return found
-    # other spellings ("UK", "Korea, Republic of"): followthemoney's full index, which
-    # takes a second to build the first time
-    from followthemoney.types import registry
-    found = registry.country.clean(text)
-    return found.upper() if found and found.upper() in COUNTRIES else code
+    """The stored code for a code, an alpha-3 code or a country name (``countries``);
+    else the text, for validation to reject with the same message."""
+    try:
+        return parse_country(text)
+    except UnknownCountry:
+        return text.strip()
 
 
 _CURRENCY_SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "₹": "INR", "₩": "KRW",

@@ -28,7 +28,8 @@ from ..graph.dates import AS_OF_CYPHER, normalise_as_of
 from ..graph.records import Subgraph
 from ..graph.resolve import resolve_entity
 from ..graph.store import paused_gc
-from ..graph.values import COUNTRIES, ValueProblem, parse_date
+from ..graph.countries import UnknownCountry, parse_country
+from ..graph.values import ValueProblem, parse_date
 
 __all__ = ["Param", "SavedQuery", "PARAM_TYPES", "as_of_cypher", "merge_subgraphs",
            "finish_rows"]
@@ -50,7 +51,8 @@ class Param:
 
     ``type`` is one of ``entity`` (an id, name or alias, resolved to an id; ``labels``
     may restrict the kind), ``int`` (within ``min``..``max``), ``str``, ``country``
-    (ISO 3166-1 alpha-2) or ``date`` (YYYY, YYYY-MM or YYYY-MM-DD). A parameter
+    (an ISO 3166-1 alpha-2 or alpha-3 code or an English name, bound as the alpha-2
+    code) or ``date`` (YYYY, YYYY-MM or YYYY-MM-DD). A parameter
     without a default is required.
     """
     name: str
@@ -114,11 +116,10 @@ class Param:
         if self.type == "str":
             return text
         if self.type == "country":
-            code = text.upper()
-            if code not in COUNTRIES:
-                raise ParameterError(f"{name}: {text!r} is not an ISO 3166-1 alpha-2 country "
-                                     "code (e.g. CN, DE, US)")
-            return code
+            try:
+                return parse_country(text)
+            except UnknownCountry as exc:
+                raise ParameterError(f"{name}: {exc}") from None
         if self.type == "date":
             try:
                 return parse_date(text)

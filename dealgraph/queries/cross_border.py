@@ -12,8 +12,8 @@ __all__ = ["NAME", "QUESTION", "PARAMS", "COLUMNS", "CYPHER", "local_graph", "ne
 
 NAME = "cross-border"
 QUESTION = "Which deals have parties from both countries, by kind of deal?"
-PARAMS = [Param("country_a", "country", help="ISO 3166-1 alpha-2 code, e.g. CN."),
-          Param("country_b", "country", help="ISO 3166-1 alpha-2 code, e.g. DE.")]
+PARAMS = [Param("country_a", "country", help="Country code or name, e.g. CN, CHN or China."),
+          Param("country_b", "country", help="Country code or name, e.g. DE, DEU or Germany.")]
 COLUMNS = ("kind", "count", "deals")
 SORT = ("-count", "kind")
 EXAMPLE = {"country_a": "CN", "country_b": "DE"}

@@ -151,7 +151,8 @@ def test_a_public_body_with_an_unusable_country_is_reported(embedded_store, tmp_
     with pytest.raises(LoadError) as err:
         load_paths(embedded_store, [path], input_format="ftm")
     assert [str(p) for p in err.value.problems] == [
-        f"{path}:1: field 'country': 'SUHH' is not an ISO 3166-1 alpha-2 country code"]
+        f"{path}:1: field 'country': 'SUHH' is not a country: give an ISO 3166-1 code "
+        "(LV, LVA) or an English name (Latvia)"]
 
 
 def test_every_link_schema_becomes_a_deal_with_roles(embedded_store, tmp_path):

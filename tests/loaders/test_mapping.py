@@ -119,7 +119,8 @@ def test_bad_cells_are_reported_with_file_line_and_column_and_nothing_is_written
     assert got == [
         f"{data}:2: field 'Announced': 'Mar 32, 2015' does not match the date format '%b %d, %Y'",
         f"{data}:3: field 'Price': '12 apples' is not an amount",
-        f"{data}:3: field 'Target Country': 'ATLANTIS' is not an ISO 3166-1 alpha-2 country code",
+        f"{data}:3: field 'Target Country': 'Atlantis' is not a country: give an ISO 3166-1 "
+        "code (LV, LVA) or an English name (Latvia)",
         f"{data}:4: field 'Announced': '2016-01-07' does not match the date format '%b %d, %Y'",
         f"{data}:4: field 'Price': '1,2' is not an amount (',' must separate thousands; set "
         "decimal: ',' in the mapping if it is the decimal mark)",

@@ -69,7 +69,8 @@ def test_unknown_entity_is_named_with_suggestions(seed_store, name):
     ("paths", "max_hops", "9", "max_hops: must be between 1 and 8, got 9"),
     ("brokers", "limit", "0", "limit: must be between 1 and 1000, got 0"),
     ("brokers", "limit", "1001", "limit: must be between 1 and 1000, got 1001"),
-    ("cross-border", "country_a", "China", "country_a: 'China' is not an ISO 3166-1"),
+    ("cross-border", "country_a", "Atlantis", "country_a: 'Atlantis' is not a country"),
+    ("cross-border", "country_b", "China", "country_b: is the same country as country_a"),
     ("cross-border", "country_b", "CN", "country_b: is the same country as country_a"),
     ("paths", "b", "Xiaomi Corp.", "b: is the same entity as a"),
     ("common-partners", "b", "xiaomi", "b: is the same entity as a"),
@@ -80,6 +81,14 @@ def test_unknown_entity_is_named_with_suggestions(seed_store, name):
 def test_bad_values_are_named(seed_embedded, name, param, value, expected):
     err = error_of(seed_embedded, name, {**VALID[name], param: value})
     assert str(err).startswith(expected)
+
+
+@pytest.mark.parametrize("a,b", [("CHN", "DEU"), ("China", "Germany"), ("cn", "de")])
+def test_countries_as_alpha3_or_names_give_the_alpha2_answer(seed_store, a, b):
+    expected = run_saved_query(seed_store, "cross-border", {"country_a": "CN", "country_b": "DE"})
+    got = run_saved_query(seed_store, "cross-border", {"country_a": a, "country_b": b})
+    assert expected.rows and got.rows == expected.rows
+    assert got.params["country_a"] == "CN"
 
 
 def test_ambiguous_entity_is_reported(seed_embedded):
