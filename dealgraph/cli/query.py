@@ -168,23 +168,47 @@ def _write_map(store, result, path: Path, name: str) -> None:
 
 
 @cli.command("cypher")
-@click.argument("text")
+@click.argument("text", required=False)
+@click.option("-f", "--file", "script", type=click.Path(exists=True, dir_okay=False,
+                                                          path_type=Path),
+              metavar="SCRIPT", help="Run the statements of this script (';'-separated) instead.")
 @params_option
 @format_option("table", "json", "csv")
 @click.option("--write", is_flag=True, help="Allow statements that write (CREATE, MERGE, SET...).")
 @store_options
-def cypher_command(text, params, fmt, write, opener):
+def cypher_command(text, script, params, fmt, write, opener):
     """Run ad-hoc Cypher on Neo4j, in a read transaction unless --write.
 
     -p values are read as JSON when they parse (numbers, true, null, lists, "quoted"),
     otherwise as text. On the embedded store, use a saved query instead.
 
+    With --file, runs a script of ';'-separated statements (such as `export --format
+    cypher` writes): schema statements each in its own transaction, the others in
+    batches; prints the rows of the last statement that returned any.
+
     Example: dealgraph cypher "MATCH (f:Firm {country: $cc}) RETURN f.id, f.name" -p cc=CN
     """
     from ..queries.adhoc import parse_value, run_cypher_text
+    if (text is None) == (script is None):
+        raise click.UsageError("give either the Cypher TEXT or --file SCRIPT")
     values = {k: parse_value(v) for k, v in parse_params(params).items()}
     with opener() as store:
-        result = run_cypher_text(store, text, values, write=write)
-    click.echo(render_rows(result.columns, result.rows, fmt), nl=False)
+        if script is not None:
+            from ..queries.script import run_cypher_script
+            result = run_cypher_script(store, _read_script(script), values, write=write,
+                                       source=str(script))
+        else:
+            result = run_cypher_text(store, text, values, write=write)
+    if result.columns or script is None:
+        click.echo(render_rows(result.columns, result.rows, fmt), nl=False)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
+
+
+def _read_script(path: Path) -> str:
+    try:
+        return path.read_text("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DealgraphError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise DealgraphError(f"{path}: cannot read it ({exc.strerror})") from None

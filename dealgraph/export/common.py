@@ -25,7 +25,7 @@ from ..viz.elements import GREY
 __all__ = ["TYPE_ATTR", "LABEL_ATTR", "RESERVED", "node_attrs", "rel_attrs", "flat",
            "flat_attrs", "attribute_types", "node_columns", "rel_columns", "list_fields",
            "node_colour", "node_shape", "GREY", "xml_text", "xml_attr", "write_text",
-           "write_bytes", "ordered_nodes", "ordered_rels", "is_grey", "is_dashed"]
+           "write_bytes", "ordered_nodes", "ordered_rels", "ordered_props", "is_grey", "is_dashed"]
 
 TYPE_ATTR = "type"
 LABEL_ATTR = "label"
@@ -73,6 +73,13 @@ def list_fields() -> list[str]:
 
 def _sorted_keys(keys, order: dict[str, int]) -> list[str]:
     return sorted(keys, key=lambda k: (order.get(k, len(order)), k))
+
+
+def ordered_props(props: dict, rel: bool = False) -> dict:
+    """A node's (or, with ``rel``, a relationship's) properties in model field order, then
+    by name: the same order whichever store they were read from."""
+    order = _REL_FIELD_ORDER if rel else _FIELD_ORDER
+    return {k: props[k] for k in _sorted_keys(props, order)}
 
 
 def node_attrs(node: Node) -> dict:

@@ -1,4 +1,4 @@
-r"""Cypher export: a script that recreates the subgraph in Neo4j, for cypher-shell or Neo4j Browser.
+r"""Cypher export: a script that recreates the subgraph in Neo4j, for ``dealgraph cypher --file``.
 
 The script first creates the constraints dealgraph's Neo4j store uses (unique
 ``id`` per key label), then one ``MERGE`` statement per node and per
@@ -9,8 +9,10 @@ holds some of it, it updates those nodes instead of duplicating them; run twice,
 it changes nothing the second time.
 
 Every statement is on one line and ends with ``;``; lines that start with
-``//`` are comments. So ``cypher-shell -f FILE`` runs it, and so does a
-program that runs it line by line.
+``//`` are comments. ``dealgraph cypher --write --file FILE`` runs it
+(constraints each in their own transaction, the rest in batches), and so does a
+program that runs it line by line. Properties are written in model field order,
+so the script is the same byte for byte from either store.
 
 Strings are escaped by ``cypher_string``: backslash, both quotes, newlines,
 tabs and every control, format or separator character become escape
@@ -31,7 +33,7 @@ from pathlib import Path
 from ..errors import DealgraphError
 from ..graph.model import ENTITY_LABEL, MODEL
 from ..graph.records import Subgraph
-from .common import ordered_nodes, ordered_rels, write_text
+from .common import ordered_nodes, ordered_props, ordered_rels, write_text
 
 __all__ = ["write", "render", "statements", "cypher_string", "literal", "SUFFIX"]
 
@@ -110,7 +112,7 @@ def statements(sub: Subgraph) -> list[str]:
     out = schema_statements()
     for node in ordered_nodes(sub):
         key = _key_label(node.label)
-        props = literal({"id": node.id, **node.props})
+        props = literal({"id": node.id, **ordered_props(node.props)})
         stmt = f"MERGE (n:{key} {{id: {cypher_string(node.id)}}}) SET n = {props}"
         if key != node.label:
             others = [lab for lab in _ENTITY_LABELS if lab != node.label]
@@ -128,7 +130,7 @@ def statements(sub: Subgraph) -> list[str]:
             merge = f"MERGE (a)-[r:{rtype} {{role: {literal(rel.props['role'])}}}]->(b)"
         else:
             merge = f"MERGE (a)-[r:{rtype}]->(b)"
-        setter = f" SET r = {literal(dict(rel.props))}" if rel.props else ""
+        setter = f" SET r = {literal(ordered_props(rel.props, rel=True))}" if rel.props else ""
         out.append(match + merge + setter + ";")
     return out
 
@@ -140,8 +142,9 @@ def render(sub: Subgraph, context=None) -> str:
                  f"// Generated {context.generated_text}"]
     head += [f"// {len(sub.nodes)} nodes, {len(sub.rels)} relationships.",
              "//",
-             "// Run with:  cypher-shell -a bolt://HOST:7687 -u neo4j -f THIS_FILE",
-             "// or paste into Neo4j Browser. Every statement is one line ending in ';'.",
+             "// Run with:  dealgraph cypher --backend neo4j --write --file THIS_FILE",
+             "// (NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD say which server), or with any client",
+             "// that runs ';'-separated statements. Every statement is one line ending in ';'.",
              "// MERGE on ids: running it again, or on a database that holds part of the",
              "// graph already, updates those nodes and relationships instead of duplicating them.",
              ""]

@@ -1,4 +1,4 @@
-"""GEXF 1.2 export: one file for Gephi, with the map's colours, shapes and a laid-out position.
+"""GEXF 1.3 export: one file for Gephi, with the map's colours, shapes and a laid-out position.
 
 A node's GEXF ``label`` is its display name; its attributes are ``type`` (Firm,
 Government, Person, Deal, Source) and every property under its model name.
@@ -7,6 +7,11 @@ Edges have ``label`` and attribute ``type`` (PARTY_TO, CITES, ...) plus
 whole, else ``double``; list properties (``aliases``) are strings with the
 values joined by ``|``. ``viz:color`` is the kind's map colour (grey for
 rejected, cancelled and expired deals), ``viz:shape`` its map shape.
+
+Every relationship is its own edge with its own ``id`` and a GEXF ``kind``: the
+relationship type, and for a party its role (``PARTY_TO:acquirer``). A firm that is
+both acquirer and target of one deal has two edges to it of different kinds, which
+Gephi keeps apart (it merges parallel edges only within one kind).
 
 The file is written directly rather than with ``networkx.write_gexf``, which
 treats attributes named ``start``, ``end``, ``type`` and ``label`` as GEXF's
@@ -24,7 +29,7 @@ from .common import LABEL_ATTR, attribute_types, flat_attrs, list_fields, node_a
     write_text, xml_attr
 from .layout import positions
 
-__all__ = ["write", "render", "SUFFIX"]
+__all__ = ["write", "render", "edge_kind", "SUFFIX"]
 
 SUFFIX = ".gexf"
 DIRECTORY = False
@@ -45,6 +50,12 @@ def _rgb(colour: str) -> tuple[int, int, int]:
 def _in_order(types: dict, columns: list[str]) -> dict:
     rank = {c: i for i, c in enumerate(columns)}
     return dict(sorted(types.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])))
+
+
+def edge_kind(rel) -> str:
+    """The GEXF edge kind of a relationship: its type, with the role when it has one."""
+    role = rel.props.get("role")
+    return f"{rel.type}:{role}" if role else rel.type
 
 
 def _value(value) -> str:
@@ -74,11 +85,11 @@ def render(sub: Subgraph, context) -> str:
                       + description
         date = f' lastmodifieddate="{context.generated.strftime("%Y-%m-%d")}"'
     out = ['<?xml version="1.0" encoding="UTF-8"?>',
-           '<gexf xmlns="http://www.gexf.net/1.2draft" '
-           'xmlns:viz="http://www.gexf.net/1.2draft/viz" '
+           '<gexf xmlns="http://gexf.net/1.3" '
+           'xmlns:viz="http://gexf.net/1.3/viz" '
            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-           'xsi:schemaLocation="http://www.gexf.net/1.2draft '
-           'http://www.gexf.net/1.2draft/gexf.xsd" version="1.2">',
+           'xsi:schemaLocation="http://gexf.net/1.3 '
+           'http://gexf.net/1.3/gexf.xsd" version="1.3">',
            f"  <meta{date}>",
            "    <creator>dealgraph</creator>",
            f'    <description>{xml_attr(description)}</description>',
@@ -114,7 +125,8 @@ def render(sub: Subgraph, context) -> str:
     out.append("    <edges>")
     for i, (rel, row) in enumerate(zip(rels, rel_rows)):
         out.append(f'      <edge id="{i}" source="{xml_attr(rel.src)}" '
-                   f'target="{xml_attr(rel.dst)}" label="{xml_attr(rel.type)}">')
+                   f'target="{xml_attr(rel.dst)}" kind="{xml_attr(edge_kind(rel))}" '
+                   f'label="{xml_attr(rel.type)}">')
         out.append("        <attvalues>")
         for name, value in row.items():
             out.append(f'          <attvalue for="{eids[name]}" value="{_value(value)}"/>')

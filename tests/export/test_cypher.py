@@ -10,20 +10,13 @@ from hypothesis import strategies as st
 from dealgraph.export import export_subgraph
 from dealgraph.export.cypher import cypher_string, literal, render
 from dealgraph.loaders import SEED_DIR, load_paths
+from dealgraph.queries.script import run_cypher_script
 from tests.export.conftest import HOSTILE
 
 
-def run_script(store, text: str) -> int:
-    """Run the script the way its header says: every non-comment line is one statement."""
-    n = 0
-    with store.driver.session(database=store.database) as session:
-        for line in text.splitlines():
-            if not line.strip() or line.startswith("//"):
-                continue
-            assert line.endswith(";"), line
-            session.run(line[:-1]).consume()
-            n += 1
-    return n
+def run_script(store, text: str):
+    """Run the script the way its header says: ``dealgraph cypher --write --file``."""
+    return run_cypher_script(store, text, write=True)
 
 
 def _count_all(store) -> tuple[int, int]:
@@ -72,6 +65,22 @@ def test_script_format(seed_embedded, tmp_path, context):
     assert statements[0].startswith("CREATE CONSTRAINT dealgraph_entity_id IF NOT EXISTS")
     assert len(statements) == 4 + len(sub.nodes) + len(sub.rels)
     assert any(line.startswith("// Selection: test selection") for line in lines)
+    assert "cypher-shell" not in path.read_text("utf-8")  # the project does not ship it
+    assert any("dealgraph cypher --backend neo4j --write --file" in line for line in lines)
+
+
+def test_properties_are_written_in_model_order_whatever_order_the_store_gives():
+    from dealgraph.graph.records import Node, Rel, Subgraph
+    a = Subgraph({"f": Node("f", "Firm", {"country": "CN", "name": "F"}),
+                  "d": Node("d", "Deal", {"title": "T", "status": "signed", "kind": "supply",
+                                          "sources": ["s"]})},
+                 [Rel("f", "PARTY_TO", "d", {"note": "n", "role": "supplier"})])
+    b = Subgraph({"d": Node("d", "Deal", {"kind": "supply", "sources": ["s"], "status": "signed",
+                                          "title": "T"}),
+                  "f": Node("f", "Firm", {"name": "F", "country": "CN"})},
+                 [Rel("f", "PARTY_TO", "d", {"role": "supplier", "note": "n"})])
+    assert render(a) == render(b)
+    assert "SET n = {`id`: 'f', `name`: 'F', `country`: 'CN'}" in render(a)
 
 
 @pytest.mark.neo4j
@@ -91,6 +100,15 @@ def test_script_recreates_the_subgraph(seed_store, neo4j_store, tmp_path):
     assert neo4j_store.subgraph(None).nodes == sub.nodes
     names = {r["name"] for r in neo4j_store.read("SHOW CONSTRAINTS YIELD name RETURN name")}
     assert {"dealgraph_entity_id", "dealgraph_deal_id", "dealgraph_source_id"} <= names
+
+
+@pytest.mark.neo4j
+def test_the_export_is_byte_identical_from_both_stores(seed_embedded, neo4j_store, tmp_path,
+                                                       context):
+    load_paths(neo4j_store, [SEED_DIR])
+    export_subgraph(seed_embedded.subgraph(None), "cypher", tmp_path / "e.cypher", context)
+    export_subgraph(neo4j_store.subgraph(None), "cypher", tmp_path / "n.cypher", context)
+    assert (tmp_path / "e.cypher").read_bytes() == (tmp_path / "n.cypher").read_bytes()
 
 
 @pytest.mark.neo4j

@@ -50,7 +50,7 @@ def test_deal_end_is_an_attribute_not_a_time_interval(hostile_store, tmp_path):
     export_subgraph(hostile_store.subgraph(None), "gexf", path)
     g, nodes = _read(path)
     assert nodes["d1"]["end"] == "2026"
-    graph = ET.parse(path).getroot().find("{http://www.gexf.net/1.2draft}graph")
+    graph = ET.parse(path).getroot().find("{http://gexf.net/1.3}graph")
     assert graph.get("mode") == "static"
 
 
@@ -66,8 +66,27 @@ def test_viz_colours_and_shapes_match_the_map(seed_embedded, tmp_path):
         else:
             assert viz["color"] == _rgb(MODEL.style[node.label]["color"]), node.id
         assert set(viz["position"]) == {"x", "y", "z"}
-    ns = {"g": "http://www.gexf.net/1.2draft", "viz": "http://www.gexf.net/1.2draft/viz"}
+    ns = {"g": "http://gexf.net/1.3", "viz": "http://gexf.net/1.3/viz"}
     shapes = {n.get("id"): n.find("viz:shape", ns).get("value")
               for n in ET.parse(path).getroot().iterfind(".//g:node", ns)}
     assert shapes["huawei"] == "disc" and shapes["us-commerce"] == "diamond"
     assert shapes["richard-yu"] == "triangle"
+
+
+def test_gexf_1_3_with_one_edge_of_its_own_kind_per_relationship(hostile_store, tmp_path):
+    """Parallel relationships (obrien is party to d2 in two roles) are distinct edges with
+    their own ids and kinds, which Gephi's default import keeps apart."""
+    sub = hostile_store.subgraph(None)
+    path = tmp_path / "h.gexf"
+    export_subgraph(sub, "gexf", path)
+    root = ET.parse(path).getroot()
+    assert root.tag == "{http://gexf.net/1.3}gexf" and root.get("version") == "1.3"
+    ns = {"g": "http://gexf.net/1.3"}
+    edges = root.findall(".//g:edge", ns)
+    assert len(edges) == len(sub.rels)
+    assert len({e.get("id") for e in edges}) == len(edges)
+    to_d2 = sorted(e.get("kind") for e in edges
+                   if (e.get("source"), e.get("target")) == ("obrien", "d2"))
+    assert len(to_d2) == 2 and to_d2[0] != to_d2[1]
+    assert all(k.startswith("PARTY_TO:") for k in to_d2)
+    assert len({(e.get("source"), e.get("target"), e.get("kind")) for e in edges}) == len(edges)
