@@ -18,6 +18,7 @@ kinds with a ``status`` field, extra groups for the dashed (tentative) and grey
 from __future__ import annotations
 
 import calendar
+import datetime
 import math
 import re
 from dataclasses import dataclass, field
@@ -28,8 +29,8 @@ from ..graph.model import MODEL
 from ..graph.records import Node, Rel, Subgraph
 from ..graph.values import ValueProblem, date_ceiling, date_floor
 
-__all__ = ["VIEWS", "Elements", "build_elements", "node_groups", "entity_size", "money",
-           "humanise", "PAIRWISE_MAX"]
+__all__ = ["VIEWS", "Elements", "build_elements", "node_groups", "entity_size", "entity_value",
+           "money", "humanise", "display_name", "plausible", "counterparty_edges", "PAIRWISE_MAX"]
 
 VIEWS = ("deals", "counterparties")
 PARTY_REL = "PARTY_TO"
@@ -46,6 +47,8 @@ SELECTED_BORDER = "#111111"
 DASHED_SUFFIX = "/dashed"
 GREY_SUFFIX = "/grey"
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+PLAUSIBLE_FIRST = 1900
+PLAUSIBLE_LAST = datetime.date.today().year + 5
 
 
 @lru_cache(maxsize=4096)
@@ -128,6 +131,12 @@ def _group(node: Node) -> str:
 def entity_size(deals: int) -> float:
     """Node size of an entity that is party to ``deals`` deals: grows with the square root."""
     return round(10 + 5 * math.sqrt(deals), 1)
+
+
+def entity_value(deals: int) -> float:
+    """vis-network ``value`` of an entity party to ``deals`` deals (in the store): sizes
+    and label sizes scale with it, so the biggest dealers are labelled first."""
+    return round(math.sqrt(deals), 2)
 
 
 # -- formatting of details ---------------------------------------------------------
@@ -276,9 +285,12 @@ class Elements:
     filters: dict[str, list] = field(default_factory=dict)
     months: list[list[str]] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
+    implausible: list[list[str]] = field(default_factory=list)
+    drawn: int = 0
 
     def layout_edges(self) -> list[tuple[str, str]]:
-        return [(e["from"], e["to"]) for e in self.edges]
+        """Edges that shape the layout: the deals view's (deals sit between parties)."""
+        return [(e["from"], e["to"]) for e in self.edges if e.get("v") != "c"]
 
 
 def _role_rank() -> dict[str, int]:
@@ -322,7 +334,7 @@ def build_elements(sub: Subgraph, view: str = "deals", *, show_sources: bool = F
                 seen.add(r.src)
 
     out = Elements(view)
-    name = {nid: n.name for nid, n in nodes.items()}
+    name = {nid: display_name(n) for nid, n in nodes.items()}
 
     # details of every entity and deal (also of deals drawn as edges)
     links_out: dict[str, list[Rel]] = {}
@@ -336,92 +348,59 @@ def build_elements(sub: Subgraph, view: str = "deals", *, show_sources: bool = F
             rows.append([humanise(r.type), name[r.dst]])
         for r in links_in.get(e.id, ()):
             rows.append([humanise(r.type) + " this", name[r.src]])
-        my_deals = sorted(deals_of.get(e.id, ()), key=lambda d: (
-            nodes[d].props.get("announced") or "", d))
+        my_deals = deals_of.get(e.id, ())
         out.records[e.id] = {
-            "t": e.label, "n": e.name, "a": list(e.props.get("aliases") or []),
-            "c": e.props.get("country") or "", "rows": rows,
+            "t": e.label, "n": name[e.id], "a": list(e.props.get("aliases") or []),
+            "c": _country(e.props.get("country")), "rows": rows,
             "src": sorted(set(cites.get(e.id, ()))),
-            "links": [[d, f"{name[d]} ({humanise(nodes[d].props.get('status', ''))})"]
-                      for d in my_deals]}
+            "links": [[d, name[d]] for d in my_deals], "dc": len(my_deals)}
     for d in deals:
-        p = d.props
-        members = parties.get(d.id, [])
-        party_links = []
-        for r in members:
-            role = humanise(r.props.get("role", ""))
-            note = r.props.get("note")
-            party_links.append([r.src, f"{name[r.src]} — {role}" + (f" ({note})" if note else "")])
-        out.records[d.id] = {
-            "t": d.label, "n": d.name, "a": [], "k": p.get("kind", ""), "s": p.get("status", ""),
-            "af": _safe(date_floor, p.get("announced")), "ec": _safe(date_ceiling, p.get("end")),
-            "rows": _rows(d), "src": sorted(set(cites.get(d.id, ()))), "links": party_links,
-            "p": list(dict.fromkeys(r.src for r in members))}
+        out.records[d.id] = _deal_record(d, parties.get(d.id, []), name,
+                                         sorted(set(cites.get(d.id, ()))))
     for s in sources:
         p = s.props
         url = str(p.get("url") or "")
         out.sources[s.id] = {"p": str(p.get("publisher") or ""), "t": str(p.get("title") or s.id),
                              "u": url if re.match(r"^https?://", url, re.IGNORECASE) else "",
                              "d": str(p.get("published") or "")}
+    # an entity's deals in date order (undated last)
+    for e in entities:
+        out.records[e.id]["links"].sort(key=lambda link: (
+            out.records[link[0]].get("sd") or "9999", link[0]))
 
-    # nodes
+    # nodes: every entity and deal (the page shows deals as nodes in the deals view only)
     for e in sorted(entities, key=lambda n: n.id):
-        out.nodes.append({"id": e.id, "label": e.name, "group": e.label,
-                          "size": entity_size(len(deals_of.get(e.id, ())))})
-    if view == "deals":
-        for d in sorted(deals, key=lambda n: n.id):
-            out.nodes.append({"id": d.id, "label": _wrap(d.name), "group": _group(d)})
+        out.nodes.append({"id": e.id, "label": name[e.id], "group": e.label,
+                          "value": entity_value(len(deals_of.get(e.id, ())))})
+    for d in sorted(deals, key=lambda n: n.id):
+        out.nodes.append({"id": d.id, "label": _wrap(name[d.id]), "group": _group(d)})
     if show_sources:
         for s in sorted(sources, key=lambda n: n.id):
             out.nodes.append({"id": s.id, "label": out.sources[s.id]["p"] or s.id,
                               "group": s.label})
     drawn = {n["id"] for n in out.nodes}
 
-    # edges
+    # edges of both views: "v" says which view draws them (none: both)
     def add(edge: dict) -> None:
         edge["id"] = f"e{len(out.edges)}"
         out.edges.append(edge)
 
     deal_nodes = {d.id: d for d in deals}
-    if view == "deals":
-        for did in sorted(parties):
-            d = deal_nodes[did]
-            for r in parties[did]:
-                edge = {"from": r.src, "to": did, "rel": PARTY_REL,
-                        "role": r.props.get("role", "")}
-                if r.props.get("note"):
-                    edge["note"] = r.props["note"]
-                if edge_labels:
-                    edge["label"] = humanise(edge["role"])
-                _status_look(edge, d)
-                add(edge)
-    else:
-        pair_count: dict[tuple, int] = {}
-        for did in sorted(parties):
-            d = deal_nodes[did]
-            members = list(dict.fromkeys(r.src for r in parties[did]))
-            role = {}
-            for r in parties[did]:
-                role.setdefault(r.src, r.props.get("role", ""))
-            if len(members) == 1:
-                pairs = [(members[0], members[0])]
-            elif len(members) <= PAIRWISE_MAX:
-                pairs = [(a, b) for i, a in enumerate(members) for b in members[i + 1:]]
-            else:
-                pairs = [(members[0], b) for b in members[1:]]
-            for a, b in pairs:
-                edge = {"from": a, "to": b, "rel": PARTY_REL, "deal": did,
-                        "label": humanise(d.props.get("kind", "deal")), "width": 2,
-                        "role": role[a], "role2": role[b]}
-                _status_look(edge, d)
-                key = tuple(sorted((a, b)))
-                k = pair_count.get(key, 0)
-                pair_count[key] = k + 1
-                if k and a != b:
-                    edge["smooth"] = {"enabled": True,
-                                      "type": "curvedCW" if k % 2 else "curvedCCW",
-                                      "roundness": round(0.15 * ((k + 1) // 2), 2)}
-                add(edge)
+    for did in sorted(parties):
+        d = deal_nodes[did]
+        for r in parties[did]:
+            edge = {"from": r.src, "to": did, "rel": PARTY_REL, "v": "d",
+                    "role": r.props.get("role", "")}
+            if r.props.get("note"):
+                edge["note"] = r.props["note"]
+            if edge_labels:
+                edge["label"] = humanise(edge["role"])
+            _status_look(edge, d)
+            add(edge)
+    for edge in counterparty_edges(parties, deal_nodes):
+        if not edge_labels:
+            del edge["label"]
+        add(edge)
     for r in sorted(links, key=lambda r: r.key):
         if r.src in drawn and r.dst in drawn:
             edge = {"from": r.src, "to": r.dst, "rel": r.type, "arrows": "to",
@@ -437,7 +416,7 @@ def build_elements(sub: Subgraph, view: str = "deals", *, show_sources: bool = F
                     add({"from": src, "to": dst, "rel": CITE_REL, "width": 0.5,
                          "color": {"color": CITE_COLOR, "opacity": 0.6}})
 
-    # filters and the as-of range
+    # filters and the date range
     present = {n.label for n in nodes.values()}
     out.labels = [MODEL.kinds[k].label for k in MODEL.node_kinds
                   if MODEL.kinds[k].label in present
@@ -448,18 +427,95 @@ def build_elements(sub: Subgraph, view: str = "deals", *, show_sources: bool = F
         "type": out.labels,
         "kind": [k for k in MODEL.enums["kind"].values if k in kinds_present],
         "status": [s for s in MODEL.enums["status"].values if s in statuses_present],
-        "country": sorted({e.props.get("country") or "" for e in entities}),
+        "country": sorted({out.records[e.id]["c"] for e in entities}),
     }
-    dates = []
-    for d in deals:
-        for key in ("announced", "effective", "end"):
-            v = d.props.get(key)
-            if v:
-                dates.append(_safe(date_floor, v))
-    dates = sorted(x for x in dates if x)
+    dates = sorted(x for d in deals for x in (out.records[d.id].get("sd"),
+                                              out.records[d.id].get("ed")) if x)
     if dates:
         out.months = _month_ends(dates[0], dates[-1])
+    out.implausible = sorted(([r["bad"], did] for did, r in out.records.items() if r.get("bad")))
     return out
+
+
+def counterparty_edges(parties: dict[str, list[Rel]], deal_nodes: dict[str, Node]) -> list[dict]:
+    """The counterparties view's edges: each deal as edges between its parties."""
+    out = []
+    pair_count: dict[tuple, int] = {}
+    for did in sorted(parties):
+        d = deal_nodes[did]
+        members = list(dict.fromkeys(r.src for r in parties[did]))
+        role = {}
+        for r in parties[did]:
+            role.setdefault(r.src, r.props.get("role", ""))
+        if len(members) == 1:
+            pairs = [(members[0], members[0])]
+        elif len(members) <= PAIRWISE_MAX:
+            pairs = [(a, b) for i, a in enumerate(members) for b in members[i + 1:]]
+        else:
+            pairs = [(members[0], b) for b in members[1:]]
+        for a, b in pairs:
+            edge = {"from": a, "to": b, "rel": PARTY_REL, "deal": did, "v": "c",
+                    "label": humanise(d.props.get("kind", "deal")), "width": 2,
+                    "role": role[a], "role2": role[b]}
+            _status_look(edge, d)
+            key = tuple(sorted((a, b)))
+            k = pair_count.get(key, 0)
+            pair_count[key] = k + 1
+            if k and a != b:
+                edge["smooth"] = {"enabled": True,
+                                  "type": "curvedCW" if k % 2 else "curvedCCW",
+                                  "roundness": round(0.15 * ((k + 1) // 2), 2)}
+            out.append(edge)
+    return out
+
+
+def display_name(node: Node) -> str:
+    """The name to show: the name or title; for a node that has neither, the last part
+    of a path-like id (``/organization/cisco`` -> ``cisco``) rather than the whole id."""
+    text = node.props.get("name") or node.props.get("title")
+    if text:
+        return str(text)
+    tail = str(node.id).rstrip("/").rsplit("/", 1)[-1]
+    return tail or str(node.id)
+
+
+def _country(value) -> str:
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else ""
+    return str(value or "")
+
+
+def plausible(day: str) -> bool:
+    """A date used as a bound of the page's time range: years 1900 to five years from now."""
+    return PLAUSIBLE_FIRST <= int(day[:4]) <= PLAUSIBLE_LAST
+
+
+def _deal_record(d: Node, members: list[Rel], name: dict, src: list[str]) -> dict:
+    """What the page knows of a deal: details, filter fields, the dates of its range
+    (``sd`` start floor, ``ed`` end ceiling; ``bad`` lists an implausible date, and such
+    a deal counts as undated), and a one-line summary (date, kind, value)."""
+    p = d.props
+    party_links = []
+    for r in members:
+        role = humanise(r.props.get("role", ""))
+        note = r.props.get("note")
+        party_links.append([r.src, f"{name[r.src]} — {role}" + (f" ({note})" if note else "")])
+    start = _safe(date_floor, p.get("announced")) or _safe(date_floor, p.get("effective"))
+    end = _safe(date_ceiling, p.get("end"))
+    rec = {"t": d.label, "n": name[d.id], "a": [], "k": p.get("kind", ""),
+           "s": p.get("status", ""), "rows": _rows(d), "src": src, "links": party_links,
+           "p": list(dict.fromkeys(r.src for r in members)),
+           "v": money(p.get("value"), p.get("value_high"), p.get("currency"))}
+    bad = [x for x in (start, end) if x and not plausible(x)]
+    if bad:
+        rec["bad"] = bad[0]
+    else:
+        if start:
+            rec["sd"] = start
+        if end:
+            rec["ed"] = end
+    rec["day"] = str(p.get("announced") or p.get("effective") or "")
+    return rec
 
 
 def _status_look(edge: dict, deal: Node) -> None:

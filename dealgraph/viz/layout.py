@@ -15,7 +15,7 @@ import math
 from bisect import bisect_right
 from collections import deque
 
-__all__ = ["radial_layout", "SPACING"]
+__all__ = ["radial_layout", "pack_discs", "SPACING"]
 
 SPACING = 42.0
 _GOLDEN = (math.sqrt(5) - 1) / 2
@@ -140,3 +140,27 @@ def _pack(components: list[list[tuple[int, float, float]]], node_ids: list[str],
     ys = [p[1] for p in out.values()]
     mx, my = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
     return {k: (round(x - mx), round(y - my)) for k, (x, y) in out.items()}
+
+
+def pack_discs(radii: list[float], gap: float = 0.0) -> list[tuple[float, float]]:
+    """Centres for discs of ``radii`` shelf-packed in rows, largest first, around the
+    origin (returned in the order of ``radii``); ``gap`` is added around each disc."""
+    order = sorted(range(len(radii)), key=lambda i: -radii[i])
+    padded = [radii[i] + gap / 2 for i in order]
+    area = sum((2 * r) ** 2 for r in padded)
+    row_width = max(max(padded, default=0.0) * 2, math.sqrt(area))
+    centres: list[tuple[float, float]] = [(0.0, 0.0)] * len(radii)
+    x0 = y0 = row_height = 0.0
+    for i, r in zip(order, padded):
+        d = 2 * r
+        if x0 > 0 and x0 + d > row_width:
+            x0, y0, row_height = 0.0, y0 + row_height, 0.0
+        centres[i] = (x0 + r, y0 + r)
+        x0 += d
+        row_height = max(row_height, d)
+    if not centres:
+        return []
+    xs = [c[0] for c in centres]
+    ys = [c[1] for c in centres]
+    mx, my = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+    return [(x - mx, y - my) for x, y in centres]

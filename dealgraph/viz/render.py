@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 import os
 import re
 from contextlib import contextmanager
@@ -31,18 +32,26 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
+from ..errors import ParameterError
+from ..graph.model import MODEL
 from ..graph.records import Subgraph
 from ..graph.store import Store
 from . import assets
 from .elements import (DASHED, DEAL_LABEL, GREY, GREY_BORDER, GREYED, LINK_COLOR, VIEWS,
-                       Elements, _style, build_elements, humanise, node_groups)
+                       Elements, _style, build_elements, display_name, entity_value, humanise,
+                       node_groups)
 from .layout import radial_layout
+from .overview import build_clusters
+from .ring import Ring, outside_ring
 
 __all__ = ["MapInfo", "render_map", "write_map", "read_map_data", "subgraph_for_rows",
-           "VIEWS", "PHYSICS_THRESHOLD", "EDGE_LABEL_THRESHOLD"]
+           "read_positions", "choose_view", "map_selection", "write_paths_map", "VIEWS", "PHYSICS_THRESHOLD",
+           "EDGE_LABEL_THRESHOLD", "OVERVIEW_THRESHOLD"]
 
 PHYSICS_THRESHOLD = 500
 EDGE_LABEL_THRESHOLD = 1000
+OVERVIEW_THRESHOLD = 3000
+AUTO_DEALS = 60
 DEFAULT_TITLE = "dealgraph map"
 
 
@@ -70,12 +79,19 @@ def _options(els: Elements, physics: bool) -> dict:
         "autoResize": True,
         "groups": node_groups(),
         "nodes": {"borderWidth": 1.5, "borderWidthSelected": 4, "size": 8,
-                  "font": {"size": 16, "face": "system-ui, sans-serif", "strokeWidth": 4,
-                           "strokeColor": "#ffffff"}},
+                  "font": {"size": 14, "face": "system-ui, sans-serif", "strokeWidth": 4,
+                           "strokeColor": "#ffffff"},
+                  # labels by importance: entities' value is sqrt(deals); the biggest get
+                  # the biggest labels, which stay readable when zoomed out, the others
+                  # appear as you zoom in
+                  "scaling": {"min": 10, "max": 46,
+                              "label": {"enabled": True, "min": 12, "max": 30,
+                                        "maxVisible": 26, "drawThreshold": 7}}},
         "edges": {"width": 1.2, "selectionWidth": 1.5, "hoverWidth": 0.8,
                   "color": {"color": deal, "opacity": 0.75, "inherit": False},
                   "font": {"size": 10, "face": "system-ui, sans-serif", "strokeWidth": 3,
                            "align": "middle", "color": "#555555"},
+                  "scaling": {"label": {"enabled": True, "drawThreshold": 9}},
                   "smooth": {"enabled": True, "type": "continuous", "roundness": 0.3}
                   if physics else False},
         "interaction": {"hover": True, "tooltipDelay": 200, "navigationButtons": False,
@@ -100,28 +116,34 @@ def _options(els: Elements, physics: bool) -> dict:
 
 
 def _legend(els: Elements) -> list[dict]:
-    """Legend entries: one per drawn label (shape and colour from the model), then lines."""
+    """Legend entries for what the map contains: one per drawn label (shape and colour
+    from the model), the status looks of the statuses present, then the lines."""
     items = []
     for label in els.labels:
         s = _style(label)
-        if label == DEAL_LABEL and els.view == "counterparties":
-            items.append({"kind": "line", "color": s["color"],
-                          "text": "deal (edge, kind as label)"})
-            continue
         items.append({"kind": "shape", "shape": s["shape"], "color": s["color"],
-                      "text": label.lower() if label != DEAL_LABEL else "deal"})
-    has_deals = any(n.get("group", "").startswith(DEAL_LABEL) for n in els.nodes)
-    if has_deals or els.view == "counterparties":
-        if DASHED:
-            items.append({"kind": "dashed", "color": _style(DEAL_LABEL)["color"],
-                          "text": " / ".join(humanise(s) for s in sorted(DASHED))})
-        if GREYED:
-            items.append({"kind": "line", "color": GREY_BORDER, "fill": GREY,
-                          "text": " / ".join(humanise(s) for s in sorted(GREYED))})
+                      "text": label.lower() if label != DEAL_LABEL else "deal",
+                      "view": "deals" if label == DEAL_LABEL else ""})
+    if els.filters.get("status") or any(r["t"] == DEAL_LABEL for r in els.records.values()):
+        items.append({"kind": "line", "color": _style(DEAL_LABEL)["color"],
+                      "text": "deal (edge, kind as label)", "view": "counterparties"})
+    present = set(els.filters.get("status") or ())
+    dashed = sorted(DASHED & present)
+    greyed = sorted(GREYED & present)
+    if dashed:
+        items.append({"kind": "dashed", "color": _style(DEAL_LABEL)["color"],
+                      "text": " / ".join(humanise(s) for s in dashed), "view": ""})
+    if greyed:
+        items.append({"kind": "line", "color": GREY_BORDER, "fill": GREY,
+                      "text": " / ".join(humanise(s) for s in greyed), "view": ""})
     if any(e["rel"] not in ("PARTY_TO", "CITES") for e in els.edges):
         items.append({"kind": "arrow", "color": LINK_COLOR,
-                      "text": "ownership / membership / affiliation"})
-    items.append({"kind": "size", "color": "#999999", "text": "size = number of deals"})
+                      "text": "ownership / membership / affiliation", "view": ""})
+    items.append({"kind": "size", "color": "#999999",
+                  "text": "size = number of deals (in the store)", "view": ""})
+    if any(r.get("out") for r in els.records.values()):
+        items.append({"kind": "ring", "color": "#555555",
+                      "text": "dashed ring: has deals outside this map", "view": ""})
     return items
 
 
@@ -149,69 +171,302 @@ def _gc_paused():
             gc.enable()
 
 
-def _build(sub: Subgraph, title: str, view: str, show_sources: bool,
-           physics_threshold: int) -> tuple[str, Elements, bool]:
+@dataclass
+class MapOptions:
+    """How to draw a map besides its subgraph (see ``write_map``)."""
+    title: str = DEFAULT_TITLE
+    view: str = "auto"
+    show_sources: bool = False
+    physics_threshold: int = PHYSICS_THRESHOLD
+    overview: bool | None = None
+    store: Store | None = None
+    focus_hint: str | None = None
+    positions: dict | None = None
+    caption: str = ""
+    ends: tuple[str, str] | None = None
+    path_mode: bool = False
+
+
+def choose_view(sub: Subgraph, view: str) -> str:
+    """``auto``: the deals view for small maps, counterparties when there are more deals
+    than ``AUTO_DEALS`` (a hub's deal squares would hide everything else)."""
+    if view != "auto":
+        return view
+    deals = sum(1 for n in sub.nodes.values() if n.label == DEAL_LABEL)
+    return "deals" if deals <= AUTO_DEALS else "counterparties"
+
+
+def read_positions(path: str | os.PathLike) -> dict:
+    """A positions file saved from a map page: ``{"positions": {id: [x, y]}, "pinned": [...]}``.
+    Raises ``ParameterError`` naming the file and what is wrong."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParameterError(f"--positions: cannot read {path}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ParameterError(f"--positions: {path}: line {exc.lineno}: not JSON "
+                             f"({exc.msg})") from None
+    pos = data.get("positions") if isinstance(data, dict) else None
+    if not isinstance(pos, dict):
+        raise ParameterError(f"--positions: {path}: no \"positions\" object (save one with "
+                             "the map page's Positions button)")
+    out = {}
+    for key, xy in pos.items():
+        if (not isinstance(xy, list) or len(xy) != 2
+                or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in xy)):
+            raise ParameterError(f"--positions: {path}: positions.{key}: expected [x, y] numbers")
+        out[str(key)] = (xy[0], xy[1])
+    pinned = data.get("pinned") or []
+    if not isinstance(pinned, list):
+        raise ParameterError(f"--positions: {path}: pinned: expected a list of ids")
+    return {"positions": out, "pinned": [str(p) for p in pinned]}
+
+
+def _build(sub: Subgraph, opt: MapOptions) -> tuple[str, Elements, bool]:
     with _gc_paused():
-        return _build_unpaused(sub, title, view, show_sources, physics_threshold)
+        return _build_unpaused(sub, opt)
 
 
-def _build_unpaused(sub: Subgraph, title: str, view: str, show_sources: bool,
-                    physics_threshold: int) -> tuple[str, Elements, bool]:
+def _with_ring(sub: Subgraph, opt: MapOptions, entity_labels: set) -> tuple[Subgraph, Ring | None]:
+    if opt.store is None:
+        return sub, None
+    ids = [nid for nid, n in sub.nodes.items() if n.label in entity_labels]
+    ring = outside_ring(opt.store, sub, ids)
+    if not ring.sub.nodes:
+        return sub, ring
+    nodes = dict(ring.sub.nodes)
+    nodes.update(sub.nodes)
+    keys = {r.key for r in sub.rels}
+    rels = list(sub.rels) + [r for r in ring.sub.rels if r.key not in keys]
+    return Subgraph(nodes, rels), ring
+
+
+def _build_unpaused(sub: Subgraph, opt: MapOptions) -> tuple[str, Elements, bool]:
     from pyvis.network import Network  # imported here: it pulls in IPython (0.3 s)
 
+    view = choose_view(sub, opt.view)
+    entity_labels = {MODEL.kinds[k].label for k in MODEL.entity_kinds}
+    full, ring = _with_ring(sub, opt, entity_labels)
+    ring_only = {nid for nid in full.nodes if nid not in sub.nodes}
     drawn_estimate = len(sub.nodes)
-    els = build_elements(sub, view, show_sources=show_sources,
+    els = build_elements(full, view, show_sources=opt.show_sources,
                          edge_labels=drawn_estimate <= EDGE_LABEL_THRESHOLD)
-    physics = len(els.nodes) <= physics_threshold
-    if not physics:
-        pos = radial_layout([n["id"] for n in els.nodes], els.layout_edges())
-        for node in els.nodes:
+    if ring_only:
+        _mark_ring(els, ring, ring_only, sub)
+    elif ring is not None:
+        for eid, n in ring.counts.items():
+            if eid in els.records:
+                els.records[eid]["dc"] = n
+    for node in els.nodes:
+        if "value" in node:
+            node["value"] = entity_value(els.records[node["id"]]["dc"])
+            out = els.records[node["id"]].get("out")
+            if out:
+                node["label"] = f"{node['label']} (+{out})"
+                node["shapeProperties"] = {"borderDashes": [4, 3]}
+                node["borderWidth"] = 2.5
+    on_map = [n for n in els.nodes if not n.get("r")]
+    view_nodes = [n for n in on_map if view == "deals" or n["group"].split("/")[0] != DEAL_LABEL]
+    overview = opt.overview if opt.overview is not None else len(on_map) > OVERVIEW_THRESHOLD
+    physics = not overview and len(view_nodes) <= opt.physics_threshold and not opt.positions
+    clusters: list = []
+    if overview or not physics:
+        ids = [n["id"] for n in on_map]
+        edges = [(e["from"], e["to"]) for e in els.edges
+                 if e.get("v") != "c" and not e.get("r")]
+        if overview:
+            importance = {nid: r.get("dc", 0) for nid, r in els.records.items()}
+            names = {nid: r["n"] for nid, r in els.records.items()}
+            is_entity = {nid for nid, r in els.records.items() if r["t"] in entity_labels}
+            found, pos = build_clusters(ids, edges, importance, names, is_entity)
+            clusters = [{"id": c.id, "label": c.label, "m": c.members, "x": c.x, "y": c.y,
+                         "size": c.size, "e": c.entities} for c in found]
+        else:
+            pos = radial_layout(ids, edges)
+        for node in on_map:
             node["x"], node["y"] = pos[node["id"]]
+    pinned: list[str] = []
+    if opt.positions:
+        given = opt.positions["positions"]
+        if physics:  # nodes the file does not place start from the computed layout
+            pos = radial_layout([n["id"] for n in on_map], els.layout_edges())
+            for node in on_map:
+                node["x"], node["y"] = pos[node["id"]]
+        for node in els.nodes:
+            if node["id"] in given:
+                node["x"], node["y"] = given[node["id"]]
+        pinned = [p for p in opt.positions["pinned"] if p in els.records]
+        for node in els.nodes:
+            if node["id"] in set(pinned):
+                node["fixed"] = True
 
-    net = Network(height="100%", width="100%", directed=True, heading=title,
+    net = Network(height="100%", width="100%", directed=True, heading=opt.title,
                   cdn_resources="in_line")
     net.nodes = els.nodes
     net.edges = els.edges
     net.node_ids = [n["id"] for n in els.nodes]
     net.node_map = {n["id"]: n for n in els.nodes}
     net.options = _options(els, physics)
+    n_entities = sum(1 for nid, r in els.records.items()
+                     if r["t"] != DEAL_LABEL and nid not in ring_only)
+    n_deals = sum(1 for nid, r in els.records.items()
+                  if r["t"] == DEAL_LABEL and nid not in ring_only)
     meta = {"view": view, "physics": physics, "records": els.records, "sources": els.sources,
-            "months": els.months, "dealLabel": DEAL_LABEL, "total": len(els.nodes)}
+            "months": els.months, "implausible": els.implausible, "dealLabel": DEAL_LABEL,
+            "entityLabels": sorted(entity_labels), "total": len(on_map),
+            "clusters": clusters, "overview": bool(clusters), "title": opt.title,
+            "caption": opt.caption, "focusHint": opt.focus_hint or "",
+            "ends": list(opt.ends) if opt.ends else [], "pathMode": opt.path_mode,
+            "pinned": pinned, "countries": _country_names(els.filters.get("country", []))}
     net.templateEnv = _environment({
         "dg": meta, "view": view, "filters": els.filters, "legend": _legend(els),
-        "months": els.months, "csp": assets.csp_policy(),
+        "months": els.months, "csp": assets.csp_policy(), "caption": opt.caption,
+        "country_names": meta["countries"],
         "vis_js": Markup(assets.vis_js()), "vis_css": Markup(assets.vis_css()),
         "page_js": Markup(assets.page_js()), "page_css": Markup(assets.page_css()),
-        "vis_version": assets.VIS_VERSION,
-        "n_entities": sum(1 for r in els.records.values() if r["t"] != DEAL_LABEL),
-        "n_deals": sum(1 for r in els.records.values() if r["t"] == DEAL_LABEL)})
+        "vis_version": assets.VIS_VERSION, "n_entities": n_entities, "n_deals": n_deals,
+        "n_shown": len(view_nodes),
+        "n_undated": sum(1 for nid, r in els.records.items() if r["t"] == DEAL_LABEL
+                         and nid not in ring_only and "sd" not in r and "ed" not in r), "overview": bool(clusters), "n_clusters": len(clusters)})
     net.path = "map.html"
     html = net.generate_html()
+    els.drawn = len(view_nodes)
     return html, els, physics
 
 
-def render_map(subgraph: Subgraph, title: str = DEFAULT_TITLE, view: str = "deals", *,
-               show_sources: bool = False, physics_threshold: int = PHYSICS_THRESHOLD) -> str:
-    """The map of ``subgraph`` as one HTML document (str).
+def _country_names(codes: list[str]) -> dict[str, str]:
+    """Display names of country codes (``dealgraph.graph.countries`` when present)."""
+    try:
+        from ..graph import countries
+    except ImportError:
+        return {}
+    namer = getattr(countries, "country_name", None) or getattr(countries, "name_of", None)
+    if namer is None:
+        return {}
+    out = {}
+    for code in codes:
+        try:
+            name = namer(code)
+        except Exception:  # noqa: BLE001 -- an unknown code just shows as itself
+            name = None
+        if name and name != code:
+            out[code] = str(name)
+    return out
 
-    ``view`` is ``deals`` (deals are small nodes) or ``counterparties`` (deals are
-    labelled edges between their parties); ``show_sources`` also draws Source
-    nodes; above ``physics_threshold`` drawn nodes positions are computed in
-    Python and the page's physics is off.
-    """
-    return _build(subgraph, title, view, show_sources, physics_threshold)[0]
+
+def _mark_ring(els: Elements, ring: Ring, ring_only: set[str], sub: Subgraph) -> None:
+    """Flag the ring's nodes and edges (hidden until expanded) and give every entity on the
+    map its true deal count, its outside count, and the ring deals it expands to."""
+    for node in els.nodes:
+        if node["id"] in ring_only:
+            node["r"] = 1
+    ring_deals = {d for d in ring_only if els.records.get(d, {}).get("t") == DEAL_LABEL}
+    for edge in els.edges:
+        if edge["from"] in ring_only or edge["to"] in ring_only or edge.get("deal") in ring_deals:
+            edge["r"] = 1
+    for nid, rec in els.records.items():
+        if nid in ring_only:
+            rec["r"] = 1
+            continue
+        if nid in ring.counts:
+            rec["dc"] = ring.counts[nid]
+            away = ring.outside.get(nid, [])
+            if away:
+                rec["out"] = len(away)
+                if nid in ring.expandable:
+                    rec["ring"] = away
+        # the entity's list of deals on this map only; the ring's are listed when expanded
+        if "links" in rec and rec["t"] != DEAL_LABEL:
+            rec["links"] = [link for link in rec["links"] if link[0] not in ring_deals]
+
+
+def render_map(subgraph: Subgraph, title: str = DEFAULT_TITLE, view: str = "auto", *,
+               show_sources: bool = False, physics_threshold: int = PHYSICS_THRESHOLD,
+               **more) -> str:
+    """The map of ``subgraph`` as one HTML document (str); options as in ``write_map``."""
+    opt = MapOptions(title=title, view=view, show_sources=show_sources,
+                     physics_threshold=physics_threshold, **more)
+    return _build(subgraph, opt)[0]
 
 
 def write_map(subgraph: Subgraph, path: str | os.PathLike, title: str = DEFAULT_TITLE,
-              view: str = "deals", *, show_sources: bool = False,
-              physics_threshold: int = PHYSICS_THRESHOLD) -> MapInfo:
-    """Write the map of ``subgraph`` to ``path`` (parent directories are created)."""
-    html, els, physics = _build(subgraph, title, view, show_sources, physics_threshold)
+              view: str = "auto", *, show_sources: bool = False,
+              physics_threshold: int = PHYSICS_THRESHOLD, overview: bool | None = None,
+              store: Store | None = None, focus_hint: str | None = None,
+              positions: dict | None = None, caption: str = "",
+              ends: tuple[str, str] | None = None, path_mode: bool = False) -> MapInfo:
+    """Write the map of ``subgraph`` to ``path`` (parent directories are created).
+
+    ``view``: ``deals``, ``counterparties`` or ``auto`` (``choose_view``); the page
+    switches between them. ``overview`` (default: above ``OVERVIEW_THRESHOLD`` nodes)
+    opens the page on clusters. ``store``: the store ``subgraph`` came from, so every
+    entity shows its true deal count and a ring of outside deals can be expanded;
+    ``focus_hint`` is the selection's command-line options, for the ``dealgraph map
+    --focus`` command shown past the ring. ``positions``: from ``read_positions``.
+    ``caption`` is shown under the title and in exported pictures. ``ends``: the two
+    ends of a path map, marked; ``path_mode`` highlights the paths between them.
+    """
+    opt = MapOptions(title=title, view=view, show_sources=show_sources,
+                     physics_threshold=physics_threshold, overview=overview, store=store,
+                     focus_hint=focus_hint, positions=positions, caption=caption,
+                     ends=ends, path_mode=path_mode)
+    html, els, physics = _build(subgraph, opt)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = html.encode("utf-8")
     path.write_bytes(data)
-    return MapInfo(path, view, len(els.nodes), len(els.edges), physics, len(data))
+    on_map = [e for e in els.edges if not e.get("r")]
+    view = choose_view(subgraph, opt.view)
+    edges = sum(1 for e in on_map if e.get("v") in (None, "d" if view == "deals" else "c"))
+    return MapInfo(path, view, els.drawn, edges, physics, len(data))
+
+
+def map_selection(store: Store, selection, path: str | os.PathLike, *, title: str | None = None,
+                  view: str = "auto", show_sources: bool = False, caption: str = "",
+                  positions: str | os.PathLike | None = None,
+                  overview: bool | None = None) -> MapInfo:
+    """Select ``selection`` (a ``dealgraph.graph.select.Selection``) from ``store`` and
+    write its map, with true deal counts and the ring beyond it from ``store``;
+    ``positions`` is a positions file saved from a map page. NotFound when the
+    selection is empty."""
+    from ..errors import NotFound
+    from ..graph.select import select_subgraph
+
+    pos = read_positions(positions) if positions is not None else None
+    sub = select_subgraph(store, selection)
+    if not sub.nodes:
+        raise NotFound(f"nothing to map: the selection ({selection.describe()}) is empty")
+    return write_map(sub, path, title=title or f"dealgraph map: {selection.describe()}",
+                     view=view, show_sources=show_sources, store=store, positions=pos,
+                     caption=caption, overview=overview)
+
+
+def write_paths_map(store: Store, result, path: str | os.PathLike,
+                    title: str | None = None) -> MapInfo:
+    """The map of a ``paths`` query result: only the entities and deals on the paths, the
+    two ends marked and the paths highlighted. NotFound (and no file) when there is
+    no path."""
+    from ..errors import NotFound
+
+    a, b = result.params.get("a"), result.params.get("b")
+    if not result.rows:
+        names = store.subgraph([a, b]).nodes
+        na = display_name(names[a]) if a in names else a
+        nb = display_name(names[b]) if b in names else b
+        raise NotFound(f"--map: no path between {na} and {nb} within "
+                       f"{result.params.get('max_hops')} steps; no map written")
+    ids = {a, b}
+    for row in result.rows:
+        ids.update(x for x in (row.get("from_entity"), row.get("deal"), row.get("to_entity")) if x)
+    sub = store.subgraph(ids)
+    on_path = {(row["from_entity"], row["deal"]) for row in result.rows} | \
+        {(row["to_entity"], row["deal"]) for row in result.rows}
+    rels = [r for r in sub.rels if r.type != "PARTY_TO" or (r.src, r.dst) in on_path]
+    sub = Subgraph(sub.nodes, rels)
+    return write_map(sub, path, title=title or f"paths between {display_name(sub.nodes[a])} "
+                     f"and {display_name(sub.nodes[b])}", view="deals", ends=(a, b),
+                     path_mode=True)
 
 
 _BLOCK = re.compile(r'<script type="application/json" id="dg-(\w+)">(.*?)</script>', re.S)

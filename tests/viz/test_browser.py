@@ -72,7 +72,7 @@ def test_seed_map_loads_offline_and_draws_every_node(view, seed_sub, open_page, 
 
 def test_large_map_draws_with_computed_layout(big_sub, open_page, tmp_path, artifacts_dir):
     path = tmp_path / "big.html"
-    info = write_map(big_sub, path)
+    info = write_map(big_sub, path, view="deals")
     assert not info.physics
     rec = load(open_page, path)
     state = drawn(rec.page)
@@ -173,11 +173,10 @@ def test_filters_hide_and_show_nodes(small_sub, open_page, tmp_path):
     page.check("input[data-filter='country'][value='TW']")
     assert visible() == {"d-licence", "us-commerce", "gamma", "acme"}
     page.click("#dg-reset")
-    # as of the first month (2023-06): only the licence of 2023-06 is in force
-    page.check("#dg-asof-on")
-    page.eval_on_selector("#dg-asof", """el => { el.value = el.min;
+    # the range June 2023 to June 2023: only the licence of 2023-06 is in force
+    page.eval_on_selector("#dg-to", """el => { el.value = el.min;
         el.dispatchEvent(new Event('input')); }""")
-    assert page.text_content("#dg-asof-label") == "2023-06-30"
+    assert page.text_content("#dg-to-label") == "2023-06"
     assert visible() == {"d-licence", "us-commerce", "gamma", "acme"}
     edges = page.evaluate("window.dg.edges.get({filter: e => !e.hidden}).length")
     assert edges == 3

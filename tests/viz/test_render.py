@@ -15,7 +15,7 @@ from dealgraph.errors import ParameterError
 from dealgraph.graph.embedded import EmbeddedStore
 from dealgraph.graph.model import MODEL
 from dealgraph.graph.records import Node, Rel, Subgraph
-from dealgraph.viz.elements import (DASHED_SUFFIX, GREY_SUFFIX, PAIRWISE_MAX, entity_size, money)
+from dealgraph.viz.elements import (DASHED_SUFFIX, GREY_SUFFIX, PAIRWISE_MAX, entity_value, money)
 from dealgraph.viz.layout import SPACING, radial_layout
 from dealgraph.viz.render import (MapInfo, read_map_data, render_map, subgraph_for_rows,
                                   write_map)
@@ -129,7 +129,7 @@ def test_only_http_links_reach_the_page(probe_sub):
 def test_deals_view_draws_entities_and_deals_with_role_edges(small_sub):
     data = read_map_data(render_map(small_sub, view="deals"))
     assert {n["id"] for n in data["nodes"]} == drawn_ids(small_sub, "deals")
-    party = [e for e in data["edges"] if e["rel"] == "PARTY_TO"]
+    party = [e for e in data["edges"] if e["rel"] == "PARTY_TO" and e["v"] == "d"]
     assert len(party) == sum(1 for r in small_sub.rels if r.type == "PARTY_TO")
     e = next(e for e in party if e["from"] == "gamma")
     assert (e["to"], e["label"]) == ("d-licence", "licensee")
@@ -142,8 +142,13 @@ def test_deals_view_draws_entities_and_deals_with_role_edges(small_sub):
 
 def test_counterparties_view_draws_deals_as_labelled_edges(small_sub):
     data = read_map_data(render_map(small_sub, view="counterparties"))
-    assert {n["id"] for n in data["nodes"]} == drawn_ids(small_sub, "counterparties")
+    # the file carries the deal nodes too (the page switches views), but its view is
+    # counterparties: deals are the edges marked for it
+    assert data["meta"]["view"] == "counterparties"
+    assert {n["id"] for n in data["nodes"] if not n["group"].startswith("Deal")} \
+        == drawn_ids(small_sub, "counterparties")
     deal_edges = [e for e in data["edges"] if e.get("deal")]
+    assert all(e["v"] == "c" for e in deal_edges)
     by_deal = {}
     for e in deal_edges:
         by_deal.setdefault(e["deal"], []).append(e)
@@ -169,11 +174,11 @@ def test_counterparties_view_stars_big_deals_and_curves_parallel_edges():
              Rel("f0", "PARTY_TO", "again", {"role": "supplier"}),
              Rel("f1", "PARTY_TO", "again", {"role": "customer"})]
     edges = read_map_data(render_map(Subgraph(nodes, rels), view="counterparties"))["edges"]
-    big = [e for e in edges if e["deal"] == "big"]
+    big = [e for e in edges if e.get("deal") == "big"]
     assert len(big) == n - 1 and {e["from"] for e in big} == {"f0"}  # star from the regulator
-    solo = [e for e in edges if e["deal"] == "solo"]
+    solo = [e for e in edges if e.get("deal") == "solo"]
     assert [(e["from"], e["to"]) for e in solo] == [("f1", "f1")]
-    parallel = [e for e in edges if {e["from"], e["to"]} == {"f0", "f1"}]
+    parallel = [e for e in edges if {e["from"], e["to"]} == {"f0", "f1"} and e.get("deal")]
     assert {e["deal"] for e in parallel} == {"again", "big"}
     curved = [e for e in parallel if "smooth" in e]  # the second one bends away from the first
     assert len(curved) == 1 and curved[0]["smooth"]["type"].startswith("curved")
@@ -208,7 +213,7 @@ def test_groups_come_from_the_model_style(small_sub, monkeypatch):
 
 
 def test_tentative_deals_dashed_and_dead_deals_grey(probe_sub):
-    data = read_map_data(render_map(probe_sub))
+    data = read_map_data(render_map(probe_sub, view="deals"))
     group = {n["id"]: n["group"] for n in data["nodes"]}
     assert "in_talks" in MODEL.style["dashed_status"] and "rejected" in MODEL.style["grey_status"]
     assert group["d-xss"] == "Deal" + DASHED_SUFFIX      # in_talks
@@ -226,11 +231,11 @@ def test_tentative_deals_dashed_and_dead_deals_grey(probe_sub):
 
 
 def test_entities_sized_by_number_of_deals(small_sub):
-    size = {n["id"]: n["size"] for n in read_map_data(render_map(small_sub))["nodes"]
-            if "size" in n}
+    size = {n["id"]: n["value"] for n in read_map_data(render_map(small_sub))["nodes"]
+            if "value" in n}
     # acme: 3 deals; beta: 2; gamma, acme-china, us-commerce: 1; jane-doe, us-gov: 0
-    assert size["acme"] == entity_size(3) > size["beta"] == entity_size(2) > size["gamma"] \
-        == entity_size(1) > size["jane-doe"] == entity_size(0)
+    assert size["acme"] == entity_value(3) > size["beta"] == entity_value(2) > size["gamma"] \
+        == entity_value(1) > size["jane-doe"] == entity_value(0)
 
 
 def test_legend_shows_each_drawn_type_in_its_model_colour(small_sub):
@@ -239,7 +244,9 @@ def test_legend_shows_each_drawn_type_in_its_model_colour(small_sub):
     for label in ("Firm", "Government", "Person", "Deal"):
         assert MODEL.style[label]["color"] in legend
         assert f"<span>{label.lower()}</span>" in legend
-    assert "rumoured" in legend and "rejected" in legend and "number of deals" in legend
+    # only the statuses the map contains: the rejected stake offer, no rumoured deal
+    assert "rejected" in legend and "number of deals" in legend
+    assert "rumoured" not in legend and "in talks" not in legend
 
 
 # -- controls and details -------------------------------------------------------------
@@ -255,7 +262,8 @@ def test_filters_list_the_values_present(small_sub):
     assert boxes["status"] == ["signed", "completed", "rejected"]
     assert boxes["country"] == ["CN", "DE", "TW", "US"]
     ids = {a.get("id") for t, a in tags}
-    assert {"dg-search", "dg-asof", "dg-asof-on", "dg-details", "dg-network"} <= ids
+    assert {"dg-search", "dg-from", "dg-to", "dg-undated", "dg-details", "dg-network",
+            "dg-path-a", "dg-path-b", "dg-png", "dg-svg", "dg-positions"} <= ids
 
 
 def test_details_carry_dates_money_stake_and_sources(small_sub):
@@ -271,7 +279,7 @@ def test_details_carry_dates_money_stake_and_sources(small_sub):
     acme = meta["records"]["acme"]
     assert ["subsidiary of this", "Acme China"] in acme["rows"]
     assert {d for d, _ in acme["links"]} == {"d-supply", "d-stake", "d-licence"}
-    assert meta["records"]["d-stake"]["af"] == "2024-01-01"
+    assert meta["records"]["d-stake"]["sd"] == "2024-01-01"
     assert meta["months"][0] == ["2023-06", "2023-06-30"]
 
 
@@ -297,7 +305,7 @@ def test_positions_computed_and_physics_off_above_threshold(small_sub):
 
 
 def test_big_graph_uses_bulk_lists_and_the_computed_layout(big_sub, tmp_path):
-    info = write_map(big_sub, tmp_path / "big.html")
+    info = write_map(big_sub, tmp_path / "big.html", view="deals")
     assert info == MapInfo(tmp_path / "big.html", "deals", 2500, info.edges, False,
                            (tmp_path / "big.html").stat().st_size)
     assert info.edges == sum(1 for r in big_sub.rels if r.type == "PARTY_TO")
@@ -326,7 +334,8 @@ def test_write_map_reports_what_it_wrote(small_sub, tmp_path):
     info = write_map(small_sub, path, title="Small", view="counterparties")
     assert path.stat().st_size == info.bytes
     assert (info.view, info.nodes, info.physics) == ("counterparties", 7, True)
-    assert info.edges == len(read_map_data(path.read_text("utf-8"))["edges"])
+    edges = read_map_data(path.read_text("utf-8"))["edges"]
+    assert info.edges == sum(1 for e in edges if e.get("v") != "d") == 10
     assert "<title>Small</title>" in path.read_text("utf-8")
 
 
