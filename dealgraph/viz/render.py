@@ -33,6 +33,7 @@ from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
 from ..errors import ParameterError
+from ..graph.countries import country_name
 from ..graph.model import MODEL
 from ..graph.records import Subgraph
 from ..graph.store import Store
@@ -336,22 +337,12 @@ def _build_unpaused(sub: Subgraph, opt: MapOptions) -> tuple[str, Elements, bool
 
 
 def _country_names(codes: list[str]) -> dict[str, str]:
-    """Display names of country codes (``dealgraph.graph.countries`` when present)."""
-    try:
-        from ..graph import countries
-    except ImportError:
-        return {}
-    namer = getattr(countries, "country_name", None) or getattr(countries, "name_of", None)
-    if namer is None:
-        return {}
+    """Display names of the country codes on the map (``dealgraph.graph.countries``)."""
     out = {}
     for code in codes:
-        try:
-            name = namer(code)
-        except Exception:  # noqa: BLE001 -- an unknown code just shows as itself
-            name = None
+        name = country_name(code)
         if name and name != code:
-            out[code] = str(name)
+            out[code] = name
     return out
 
 
