@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 __all__ = ["DealgraphError", "Problem", "LoadError", "NotFound", "StoreUnavailable",
@@ -10,9 +11,37 @@ __all__ = ["DealgraphError", "Problem", "LoadError", "NotFound", "StoreUnavailab
 ERROR = "error"
 WARNING = "warning"
 
+_NAME_FIELD = re.compile(r"\$\{(\w+)\}")
+
 
 class DealgraphError(Exception):
-    """Base of every error the CLI reports as a message instead of a traceback."""
+    """Base of every error the CLI reports as a message instead of a traceback.
+
+    A message may name parameters of the library as ``${name}`` when ``params`` maps
+    each such name to how the library spells it (``{"hops": "hops"}``); ``str()`` gives
+    the library's spelling and ``render(flags)`` another one, so that the CLI can say
+    ``--hops`` where Python says ``hops``:
+
+    >>> exc = ParameterError("${hops}: must be between 0 and 6", params={"hops": "hops"})
+    >>> str(exc), exc.render({"hops": "--hops"})
+    ('hops: must be between 0 and 6', '--hops: must be between 0 and 6')
+    """
+
+    def __init__(self, *args, params: dict[str, str] | None = None):
+        self.template = str(args[0]) if args and params else None
+        self.params = dict(params or {})
+        if self.template is not None:
+            args = (self.render(),) + tuple(args[1:])
+        super().__init__(*args)
+
+    def render(self, names: dict[str, str] | None = None) -> str:
+        """The message with each ``${name}`` spelled as in ``names`` (else as the library
+        spells it)."""
+        if self.template is None:
+            return str(self)
+        names = {**self.params, **(names or {})}
+        return _NAME_FIELD.sub(lambda m: names.get(m.group(1), m.group(0))
+                               if m.group(1) in self.params else m.group(0), self.template)
 
 
 @dataclass(frozen=True, order=True)

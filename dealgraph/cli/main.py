@@ -114,6 +114,15 @@ def one_line(text) -> str:
     return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
 
 
+# How the CLI spells the library's parameters when an error names one (see
+# DealgraphError.render): the library says ``hops``, the CLI ``--hops``.
+FLAGS = {"as_of": "--as-of", "hops": "--hops", "focus": "--focus", "kind": "--kind",
+         "status": "--status", "country": "--country", "limit": "--limit",
+         "queries": "--queries", "write": "--write", "query": "--query", "params": "-p/--param",
+         "p": "-p ", "mapping": "--mapping", "format": "--format", "paths": "PATHS",
+         "target": "--store"}
+
+
 class DealgraphGroup(click.Group):
     """Turns library errors into messages and exit codes instead of tracebacks."""
 
@@ -127,7 +136,7 @@ class DealgraphGroup(click.Group):
             click.echo(f"{n} problem{'s' if n != 1 else ''}; nothing was loaded.", err=True)
             ctx.exit(1)
         except DealgraphError as exc:
-            click.echo(f"error: {one_line(exc)}", err=True)
+            click.echo(f"error: {one_line(exc.render(FLAGS))}", err=True)
             ctx.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted; the store is as it was before this command.", err=True)

@@ -42,7 +42,8 @@ from ..graph.select import Selection, select_subgraph
 from ..graph.store import Store
 
 __all__ = ["FORMATS", "ExportContext", "ExportResult", "format_module", "select_for_export",
-           "export_subgraph", "run_export", "describe_query"]
+           "export_subgraph", "write_export", "run_export", "describe_query",
+           "query_subgraph"]
 
 FORMATS: dict[str, str] = {
     "graphml": "graphml",
@@ -135,14 +136,15 @@ def select_for_export(store: Store, selection: Selection | None = None, query: s
     to be loaded back), and every selected record with the sources it cites.
     """
     if query:
-        return _query_subgraph(store, _run_query(store, query, params, as_of))
+        return query_subgraph(store, _run_query(store, query, params, as_of))
     sel = selection or Selection()
     if as_of and not sel.as_of:
         sel = replace(sel, as_of=as_of)
     return select_subgraph(store, sel)
 
 
-def _query_subgraph(store: Store, result) -> Subgraph:
+def query_subgraph(store: Store, result) -> Subgraph:
+    """What a query's rows name, for an export: see ``select_for_export``."""
     candidates = {s for row in (getattr(result, "rows", None) or [])
                   for s in _strings(_row_values(row)) if s}
     labels = store.labels_of(sorted(candidates))
@@ -199,24 +201,35 @@ def run_export(store: Store, fmt: str, path, *, selection: Selection | None = No
     """Select from ``store`` and write the export: what ``dealgraph export`` does."""
     format_module(fmt)  # an unknown format fails before the store is read
     if query and selection is not None:
-        raise ParameterError("--query selects by itself; it cannot be combined with "
-                             "--focus, --hops, --kind, --status or --country")
+        raise ParameterError("${query} selects by itself; it cannot be combined with "
+                             "${focus}, ${hops}, ${kind}, ${status} or ${country}",
+                             params={k: k for k in ("query", "focus", "hops", "kind", "status",
+                                                    "country")})
     if params and not query:
-        raise ParameterError("-p/--param gives a saved query's parameters; use it with --query")
+        raise ParameterError("${params} gives a saved query's parameters; use it with ${query}",
+                             params={"params": "params", "query": "query"})
     if query:
         result = _run_query(store, query, params, as_of)
         spec = getattr(result, "query", None)
         question = describe_query(getattr(spec, "name", query), params, as_of,
                                   getattr(spec, "question", None))
-        sub = _query_subgraph(store, result)
+        sub = query_subgraph(store, result)
     else:
         sel = selection or Selection()
         if as_of and not sel.as_of:
             sel = replace(sel, as_of=as_of)
         question = sel.describe()
         sub = select_subgraph(store, sel)
+    return write_export(sub, fmt, path, question=question, title=title,
+                        backend=store.backend)
+
+
+def write_export(sub: Subgraph, fmt: str, path, *, question: str, title: str | None = None,
+                 backend: str = "") -> ExportResult:
+    """Write the selected ``sub`` as ``fmt`` and say what was written; ``question`` is
+    what selected it (it titles the files unless ``title`` is given)."""
     context = ExportContext(title=title or _default_title(question), question=question,
-                            backend=store.backend)
+                            backend=backend)
     paths = export_subgraph(sub, fmt, path, context)
     order = sorted(MODEL.node_kinds, key=lambda k: (not MODEL.kinds[k].entity, k != "Deal"))
     counts = {MODEL.kinds[k].label: len(sub.of_label(MODEL.kinds[k].label)) for k in order}

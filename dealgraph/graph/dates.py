@@ -3,7 +3,7 @@
 Dates may be partial (``2023``, ``2023-01``). A deal is *in force as of* a day
 unless it was announced after that day or had ended before it. A partial
 announcement date counts from its first possible day and a partial end date
-until its last, so ``--as-of 2023-01-15`` keeps a deal announced in ``2023-01``.
+until its last, so as of ``2023-01-15`` keeps a deal announced in ``2023-01``.
 
 >>> deal_in_force({"announced": "2023-01"}, "2023-01-15")
 True
@@ -31,7 +31,7 @@ def normalise_as_of(text: str) -> str:
     try:
         return date_ceiling(parse_date(text))
     except ValueProblem as exc:
-        raise ParameterError(f"--as-of: {exc}") from None
+        raise ParameterError(f"${{as_of}}: {exc}", params={"as_of": "as_of"}) from None
 
 
 def deal_in_force(props: dict, as_of: str | None) -> bool:

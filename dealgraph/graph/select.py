@@ -56,8 +56,8 @@ def _check(values, enum: str, name: str) -> tuple[str, ...]:
     for v in values:
         norm = v.strip().lower().replace(" ", "_").replace("-", "_")
         if norm not in allowed:
-            raise ParameterError(f"--{name}: unknown value {v!r} (expected one of: "
-                                 f"{', '.join(allowed)})")
+            raise ParameterError(f"${{{name}}}: unknown value {v!r} (expected one of: "
+                                 f"{', '.join(allowed)})", params={name: name})
         out.append(norm)
     return tuple(out)
 
@@ -72,7 +72,8 @@ def _countries(values) -> tuple[str, ...]:
 def select_subgraph(store: Store, sel: Selection) -> Subgraph:
     """Read the selected subgraph from ``store``; raises NotFound or ParameterError."""
     if not 0 <= sel.hops <= MAX_HOPS:
-        raise ParameterError(f"--hops must be between 0 and {MAX_HOPS}, got {sel.hops}")
+        raise ParameterError(f"${{hops}} must be between 0 and {MAX_HOPS}, got {sel.hops}",
+                             params={"hops": "hops"})
     if sel.focus:
         entity = resolve_entity(store, sel.focus)
         return filter_subgraph(store.neighbourhood(entity.id, sel.hops), sel, keep=(entity.id,))

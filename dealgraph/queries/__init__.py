@@ -92,7 +92,8 @@ def run_saved_query(store, name: str, raw_params: dict[str, str] | None = None,
     """
     query = get_query(name, extra_dir)
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        raise ParameterError(f"--limit: must be a whole number of at least 1, got {limit!r}")
+        raise ParameterError(f"${{limit}}: must be a whole number of at least 1, got {limit!r}",
+                             params={"limit": "limit"})
     params = query.bind(store, dict(raw_params or {}), as_of)
     rows = store.run_query(query, params)
     if limit is not None:

@@ -135,7 +135,7 @@ def run_cypher_text(store, text: str, params: dict | None = None,
         if found:
             raise DealgraphError(
                 f"refused: the statement writes or administers ({', '.join(found)}); ad-hoc "
-                "Cypher is read-only unless you add --write")
+                "Cypher is read-only unless you add ${write}", params={"write": "write=True"})
     from neo4j import RoutingControl
     from neo4j.exceptions import ClientError, Neo4jError, ServiceUnavailable, SessionExpired
     try:
@@ -145,7 +145,8 @@ def run_cypher_text(store, text: str, params: dict | None = None,
     except ClientError as exc:
         if exc.code == "Neo.ClientError.Statement.AccessMode":
             raise DealgraphError("refused by Neo4j: the statement writes, and ad-hoc Cypher runs "
-                                 "in a read transaction unless you add --write") from None
+                                 "in a read transaction unless you add ${write}",
+                                 params={"write": "write=True"}) from None
         raise DealgraphError(f"Neo4j refused the statement: {_first_line(exc.message)}") from None
     except (ServiceUnavailable, SessionExpired) as exc:
         raise StoreUnavailable(f"lost Neo4j at {store.uri} ({_first_line(str(exc))})") from None

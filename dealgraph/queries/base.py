@@ -303,7 +303,7 @@ class SavedQuery:
             elif p.required:
                 what = (p.help or p.describe()).rstrip(".")
                 raise ParameterError(f"{p.name}: missing parameter of query {self.name}: "
-                                     f"{what} (give -p {p.name}=...)")
+                                     f"{what} (give ${{p}}{p.name}=...)", params={"p": ""})
             elif p.type == "entity" and p.default is not None:
                 values[p.name] = p.parse(store, p.default)
             else:

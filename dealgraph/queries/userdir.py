@@ -40,7 +40,8 @@ def load_user_queries(directory) -> list[SavedQuery]:
     """Every ``*.cypher`` query in ``directory``, sorted by file name."""
     path = Path(directory).expanduser()
     if not path.is_dir():
-        raise DealgraphError(f"--queries: {directory} is not a directory")
+        raise DealgraphError(f"${{queries}}: {directory} is not a directory",
+                             params={"queries": "queries"})
     queries = []
     seen: dict[str, Path] = {}
     for file in sorted(path.glob("*.cypher")):

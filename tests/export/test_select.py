@@ -6,7 +6,7 @@ from collections import namedtuple
 import pytest
 
 from dealgraph.errors import DealgraphError, NotFound, ParameterError
-from dealgraph.export import FORMATS, _query_subgraph, run_export, select_for_export
+from dealgraph.export import FORMATS, query_subgraph, run_export, select_for_export
 from dealgraph.graph.select import Selection
 
 FakeResult = namedtuple("FakeResult", "columns rows")
@@ -37,7 +37,7 @@ def test_bad_arguments(seed_embedded, tmp_path):
     with pytest.raises(ParameterError, match="cannot be combined"):
         run_export(seed_embedded, "json", tmp_path / "x", selection=Selection(focus="Huawei"),
                    query="partners")
-    with pytest.raises(ParameterError, match="use it with --query"):
+    with pytest.raises(ParameterError, match="^params gives a saved query.s parameters; use it with query$"):
         run_export(seed_embedded, "json", tmp_path / "x", params={"a": "b"})
     with pytest.raises(NotFound):
         run_export(seed_embedded, "json", tmp_path / "x", selection=Selection(focus="Nobody Inc"))
@@ -53,13 +53,13 @@ def test_query_rows_select_their_nodes_with_parties_and_sources(seed_store):
     rows = [{"deal": "deal-huawei-audi-stake-offer", "note": "Audi"},   # a deal without its parties
             ("xiaomi", ["lei-jun", "not-an-id"], {"nested": "huawei-ias"}),
             {"n": 3, "empty": None}]
-    sub = _query_subgraph(seed_store, FakeResult(["a", "b"], rows))
+    sub = query_subgraph(seed_store, FakeResult(["a", "b"], rows))
     assert {"deal-huawei-audi-stake-offer", "xiaomi", "lei-jun", "huawei-ias"} <= set(sub.nodes)
     parties = {r.src for r in sub.rels
                if r.type == "PARTY_TO" and r.dst == "deal-huawei-audi-stake-offer"}
     assert parties == {"audi", "huawei", "huawei-ias"}  # every party came along
     assert "src-huawei-ias-offers-2023" in sub.nodes     # and the sources cited
-    assert not _query_subgraph(seed_store, FakeResult([], [{"x": "nothing here"}])).nodes
+    assert not query_subgraph(seed_store, FakeResult([], [{"x": "nothing here"}])).nodes
 
 
 def test_saved_query_export(seed_store, tmp_path):

@@ -93,7 +93,7 @@ def test_writes_are_refused_and_change_nothing(neo4j_store, seed_dir, monkeypatc
     before = neo4j_store.stats()
     statement = ("MATCH (f:Firm {id: 'xiaomi'}) SET f.name = 'hacked' "
                  "CREATE (:Firm:Entity {id: 'x'})")
-    with pytest.raises(DealgraphError, match="read-only unless you add --write"):
+    with pytest.raises(DealgraphError, match="read-only unless you add write=True"):
         run_cypher_text(neo4j_store, statement)
     # Without the check in dealgraph, the server's read transaction refuses it too.
     monkeypatch.setattr(adhoc, "write_clauses", lambda text: [])

@@ -106,8 +106,8 @@ def test_unknown_query_suggests_names(seed_embedded):
 
 
 @pytest.mark.parametrize("as_of,expected", [
-    ("2023-02-30", "--as-of: '2023-02-30' is not a day of that month"),
-    ("yesterday", "--as-of: 'yesterday' is not a date"),
+    ("2023-02-30", "as_of: '2023-02-30' is not a day of that month"),
+    ("yesterday", "as_of: 'yesterday' is not a date"),
 ])
 def test_bad_as_of(seed_embedded, as_of, expected):
     assert str(error_of(seed_embedded, "brokers", {}, as_of=as_of)).startswith(expected)
@@ -115,7 +115,7 @@ def test_bad_as_of(seed_embedded, as_of, expected):
 
 @pytest.mark.parametrize("limit", [0, -1, "3"])
 def test_bad_limit(seed_embedded, limit):
-    assert str(error_of(seed_embedded, "brokers", {}, limit=limit)).startswith("--limit:")
+    assert str(error_of(seed_embedded, "brokers", {}, limit=limit)).startswith("limit:")
 
 
 def test_limit_keeps_the_first_rows(seed_store):

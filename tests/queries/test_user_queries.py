@@ -123,7 +123,7 @@ def test_broken_python_twin_is_reported(tmp_path):
 
 
 def test_missing_directory_is_reported(tmp_path):
-    with pytest.raises(DealgraphError, match="^--queries: .* is not a directory"):
+    with pytest.raises(DealgraphError, match="^queries: .* is not a directory"):
         all_queries(tmp_path / "nowhere")
 
 
