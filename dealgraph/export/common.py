@@ -22,15 +22,16 @@ from ..graph.records import Node, Rel, Subgraph
 from ..viz.elements import DEFAULT_STYLE as _MAP_DEFAULT
 from ..viz.elements import GREY
 
-__all__ = ["TYPE_ATTR", "LABEL_ATTR", "RESERVED", "node_attrs", "rel_attrs", "flat",
+__all__ = ["TYPE_ATTR", "LABEL_ATTR", "COLOR_ATTR", "RESERVED", "node_attrs", "rel_attrs", "flat",
            "flat_attrs", "attribute_types", "node_columns", "rel_columns", "list_fields",
            "node_colour", "node_shape", "GREY", "xml_text", "xml_attr", "write_text",
-           "write_bytes", "ordered_nodes", "ordered_rels", "ordered_props", "is_grey", "is_dashed"]
+           "write_bytes", "ordered_nodes", "ordered_rels", "ordered_props", "edge_kind", "is_grey", "is_dashed"]
 
 TYPE_ATTR = "type"
 LABEL_ATTR = "label"
 # Attribute names the formats use for themselves; no model field may be called so.
-RESERVED = frozenset({TYPE_ATTR, LABEL_ATTR, "id", "source", "target", "key"})
+COLOR_ATTR = "color"
+RESERVED = frozenset({TYPE_ATTR, LABEL_ATTR, COLOR_ATTR, "id", "source", "target", "key"})
 
 
 
@@ -73,6 +74,14 @@ def list_fields() -> list[str]:
 
 def _sorted_keys(keys, order: dict[str, int]) -> list[str]:
     return sorted(keys, key=lambda k: (order.get(k, len(order)), k))
+
+
+def edge_kind(rel: Rel) -> str:
+    """What tells a relationship from a parallel one for Gephi (GEXF's edge ``kind``, the
+    ``label`` attribute of a GraphML edge): its type, with the role when it has one
+    (``PARTY_TO:acquirer``). Gephi merges parallel edges only within one kind."""
+    role = rel.props.get("role")
+    return f"{rel.type}:{role}" if role else rel.type
 
 
 def ordered_props(props: dict, rel: bool = False) -> dict:

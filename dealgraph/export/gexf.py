@@ -24,12 +24,12 @@ from pathlib import Path
 
 from ..graph.model import MODEL
 from ..graph.records import Subgraph
-from .common import LABEL_ATTR, attribute_types, flat_attrs, list_fields, node_attrs, \
+from .common import LABEL_ATTR, attribute_types, edge_kind, flat_attrs, list_fields, node_attrs, \
     node_colour, node_columns, node_shape, ordered_nodes, ordered_rels, rel_attrs, rel_columns, \
     write_text, xml_attr
 from .layout import positions
 
-__all__ = ["write", "render", "edge_kind", "SUFFIX"]
+__all__ = ["write", "render", "SUFFIX"]
 
 SUFFIX = ".gexf"
 DIRECTORY = False
@@ -50,12 +50,6 @@ def _rgb(colour: str) -> tuple[int, int, int]:
 def _in_order(types: dict, columns: list[str]) -> dict:
     rank = {c: i for i, c in enumerate(columns)}
     return dict(sorted(types.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])))
-
-
-def edge_kind(rel) -> str:
-    """The GEXF edge kind of a relationship: its type, with the role when it has one."""
-    role = rel.props.get("role")
-    return f"{rel.type}:{role}" if role else rel.type
 
 
 def _value(value) -> str:

@@ -1,8 +1,9 @@
 """GraphML export: one file for Gephi, yEd, networkx and other graph tools.
 
 Nodes carry ``type`` (Firm, Government, Person, Deal, Source), ``label`` (display
-name) and every property under its model name; edges carry ``type`` (PARTY_TO,
-CITES, ...) and ``role``/``note``. Numbers stay typed: ``long`` when every value of
+name), ``color`` (the map's ``#rrggbb``, which igraph's plots use as they are) and
+every property under its model name; edges carry ``type`` (PARTY_TO, CITES, ...),
+``color`` and ``role``/``note``. Numbers stay typed: ``long`` when every value of
 an attribute is whole, else ``double``. GraphML has no list type, so list
 properties (``aliases``) hold their values joined with ``|``; the graph's
 ``list_fields`` attribute names them. Each node and edge also carries yEd
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from ..graph.model import MODEL
 from ..graph.records import Subgraph
-from .common import GREY, attribute_types, flat_attrs, is_dashed, is_grey, list_fields, \
+from .common import COLOR_ATTR, GREY, LABEL_ATTR, TYPE_ATTR, attribute_types, edge_kind, flat_attrs, is_dashed, is_grey, list_fields, \
     node_attrs, node_colour, node_columns, node_shape, ordered_nodes, ordered_rels, rel_attrs, \
     rel_columns, write_text, xml_attr, xml_text
 from .layout import positions
@@ -54,10 +55,12 @@ def render(sub: Subgraph, context) -> str:
     """The GraphML document as text."""
     nodes = ordered_nodes(sub)
     rels = ordered_rels(sub)
-    node_rows = [flat_attrs(node_attrs(n)) for n in nodes]
-    rel_rows = [flat_attrs(rel_attrs(r)) for r in rels]
-    ntypes = _in_order(attribute_types(node_rows), node_columns(sub))
-    etypes = _in_order(attribute_types(rel_rows), rel_columns(sub))
+    node_rows = [_with_colour(flat_attrs(node_attrs(n)), node_colour(n)) for n in nodes]
+    rel_rows = [_with_colour(flat_attrs(rel_attrs(r)), _edge_style(sub, r)[0]) for r in rels]
+    ntypes = _in_order(attribute_types(node_rows), [TYPE_ATTR, LABEL_ATTR, COLOR_ATTR]
+                       + node_columns(sub)[2:])
+    etypes = _in_order(attribute_types(rel_rows), [TYPE_ATTR, COLOR_ATTR]
+                       + rel_columns(sub)[1:])
     nkeys = _key_ids("n", ntypes)
     ekeys = _key_ids("e", etypes)
     graph_data = {"list_fields": ",".join(list_fields()), "list_separator": MODEL.separator}
@@ -81,8 +84,9 @@ def render(sub: Subgraph, context) -> str:
     for name, t in etypes.items():
         out.append(f'  <key id="{xml_attr(ekeys[name])}" for="edge" attr.name="{xml_attr(name)}" '
                    f'attr.type="{t}"/>')
-    out.append('  <key id="n_yed" for="node" yfiles.type="nodegraphics"/>')
-    out.append('  <key id="e_yed" for="edge" yfiles.type="edgegraphics"/>')
+    # attr.type: without it Gephi's import reports a SEVERE "attribute type not found"
+    out.append('  <key id="n_yed" for="node" attr.type="string" yfiles.type="nodegraphics"/>')
+    out.append('  <key id="e_yed" for="edge" attr.type="string" yfiles.type="edgegraphics"/>')
     out.append('  <graph id="G" edgedefault="directed">')
     for name, value in graph_data.items():
         out.append(f'    <data key="g_{name}">{xml_text(value)}</data>')
@@ -106,13 +110,13 @@ def render(sub: Subgraph, context) -> str:
             '</y:ShapeNode></data>')
         out.append("    </node>")
     for i, (rel, row) in enumerate(zip(rels, rel_rows)):
+        # label: Gephi's GraphML import reads it as the edge kind, so that parallel
+        # relationships (one party in two roles) stay two edges; other readers ignore it
         out.append(f'    <edge id="e{i}" source="{xml_attr(rel.src)}" '
-                   f'target="{xml_attr(rel.dst)}">')
+                   f'target="{xml_attr(rel.dst)}" label="{xml_attr(edge_kind(rel))}">')
         for name, value in row.items():
             out.append(f'      <data key="{xml_attr(ekeys[name])}">{_value(value)}</data>')
-        deal = sub.nodes.get(rel.dst) if rel.type == "PARTY_TO" else None
-        colour = GREY if deal is not None and is_grey(deal) else "#8C8C8C"
-        line = "dashed" if deal is not None and is_dashed(deal) else "line"
+        colour, line = _edge_style(sub, rel)
         out.append('      <data key="e_yed"><y:PolyLineEdge>'
                    f'<y:LineStyle color="{colour.upper()}" type="{line}" width="1.0"/>'
                    '<y:Arrows source="none" target="standard"/></y:PolyLineEdge></data>')
@@ -120,6 +124,21 @@ def render(sub: Subgraph, context) -> str:
     out.append("  </graph>")
     out.append("</graphml>")
     return "\n".join(out) + "\n"
+
+
+def _with_colour(row: dict, colour: str) -> dict:
+    """``row`` with the ``color`` attribute (``#rrggbb``) after ``type`` and ``label``:
+    what igraph, Gephi and networkx users get instead of the yEd graphics."""
+    head = {k: row[k] for k in (TYPE_ATTR, LABEL_ATTR) if k in row}
+    return {**head, COLOR_ATTR: colour.lower(), **{k: v for k, v in row.items() if k not in head}}
+
+
+def _edge_style(sub: Subgraph, rel) -> tuple[str, str]:
+    """Colour and line type of an edge as the map draws it (grey and dashed by deal status)."""
+    deal = sub.nodes.get(rel.dst) if rel.type == "PARTY_TO" else None
+    colour = GREY if deal is not None and is_grey(deal) else "#8C8C8C"
+    line = "dashed" if deal is not None and is_dashed(deal) else "line"
+    return colour, line
 
 
 def _in_order(types: dict, columns: list[str]) -> dict:

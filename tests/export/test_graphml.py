@@ -7,9 +7,10 @@ import pytest
 
 from dealgraph.export import export_subgraph
 from dealgraph.graph.records import Node, Subgraph
-from tests.export.conftest import edge_tuples, expected_node, rel_tuples
+from dealgraph.export.common import node_colour
+from tests.export.conftest import HOSTILE, edge_tuples, expected_node, rel_tuples
 
-YED_KEYS = {"x", "y", "shape_type"}  # what networkx's reader takes from the yEd graphics
+YED_KEYS = {"x", "y", "shape_type", "color"}  # the yEd graphics as networkx reads them, colour
 
 
 def _read(path):
@@ -70,6 +71,26 @@ def test_yed_graphics_use_the_map_colours(seed_embedded, tmp_path):
     labels = {n.get("id"): n.find(".//y:NodeLabel", ns).text
               for n in root.iterfind(".//g:node", ns)}
     assert labels["huawei"] == "Huawei Technologies"
+
+
+def test_igraph_reads_every_node_and_edge_with_labels_and_colours(hostile_store, seed_embedded,
+                                                                 tmp_path):
+    igraph = pytest.importorskip("igraph")
+    for sub in (seed_embedded.subgraph(None), hostile_store.subgraph(None)):
+        path = tmp_path / "g.graphml"
+        export_subgraph(sub, "graphml", path)
+        g = igraph.Graph.Read_GraphML(str(path))
+        assert g.is_directed()
+        assert (g.vcount(), g.ecount()) == (len(sub.nodes), len(sub.rels))
+        by_id = {v["id"]: v for v in g.vs}
+        for node in sub.nodes.values():
+            assert by_id[node.id]["label"] == node.name
+            assert by_id[node.id]["color"] == node_colour(node).lower()
+        got = sorted((g.vs[e.source]["id"], g.vs[e.target]["id"], e["type"], e["role"] or None)
+                     for e in g.es)
+        assert got == sorted((r.src, r.dst, r.type, r.props.get("role")) for r in sub.rels)
+        assert all(e["color"].startswith("#") for e in g.es)
+    assert by_id["obrien"]["name"] == HOSTILE
 
 
 def test_characters_xml_cannot_hold_become_replacement_characters(tmp_path):
