@@ -160,18 +160,12 @@ class EmbeddedStore(Store):
     def graph(self) -> nx.MultiDiGraph:
         """The whole store as a MultiDiGraph: node attribute ``label`` plus properties;
         edge key and attribute ``type`` plus properties. Rebuilt when the store changed."""
-        with self._lock:
+        with self._lock, self.reading():
             cur = self.db.cursor()
-            cur.execute("BEGIN")
-            try:
-                gen = self._current_generation(cur)
-                if self._graph is None or gen != self._generation:
-                    self._graph = self._load_graph(cur)
-                    self._generation = gen
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
+            gen = self._current_generation(cur)
+            if self._graph is None or gen != self._generation:
+                self._graph = self._load_graph(cur)
+                self._generation = gen
             return self._graph
 
     def _load_graph(self, cur) -> nx.MultiDiGraph:
@@ -201,6 +195,22 @@ class EmbeddedStore(Store):
             raise StoreUnavailable(f"{self.path}: damaged store: reading {what}: "
                                    f"{_short(exc)}") from None
 
+    # -- reads -----------------------------------------------------------------
+    @contextmanager
+    def reading(self):
+        """One read transaction: every read inside sees the store as it was at the first,
+        whatever loads commit meanwhile (WAL mode). Nested uses join the outer one, and
+        inside a load the reads see the load's own writes."""
+        if self.db.in_transaction:
+            yield self
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield self
+        finally:
+            if self.db.in_transaction:
+                self.db.execute("COMMIT")  # a read transaction: nothing to write
+
     # -- lookups ---------------------------------------------------------------
     def _in_chunks(self, sql: str, ids: Iterable[str]) -> list[tuple]:
         ids = list(dict.fromkeys(ids))
@@ -219,19 +229,15 @@ class EmbeddedStore(Store):
         return {r[0] for r in self._in_chunks(
             "SELECT DISTINCT dst FROM rels WHERE type='PARTY_TO' AND dst IN ({marks})", ids)}
 
-    # -- reads -----------------------------------------------------------------
     def stats(self) -> dict:
         out = {label: 0 for label in (MODEL.kinds[k].label for k in MODEL.node_kinds)}
-        cur = self.db.cursor()
-        cur.execute("BEGIN")
-        try:
+        with self.reading():
+            cur = self.db.cursor()
             for label, n in cur.execute("SELECT label, COUNT(*) FROM nodes GROUP BY label"):
                 out[label] = n
             rels = {t: 0 for t in sorted(MODEL.relationships)}
             for typ, n in cur.execute("SELECT type, COUNT(*) FROM rels GROUP BY type"):
                 rels[typ] = n
-        finally:
-            cur.execute("COMMIT")
         out["parties"] = rels.get("PARTY_TO", 0)
         out["relationships"] = rels
         return out
@@ -356,12 +362,8 @@ class EmbeddedStore(Store):
             sub.rels = sorted((_rel(u, v, d) for u, v, d in g.edges(data=True)),
                               key=lambda r: r.key)
             return sub
-        cur = self.db.cursor()
-        cur.execute("BEGIN")
-        try:
+        with self.reading():
             return self._subgraph(set(ids))
-        finally:
-            cur.execute("COMMIT")
 
     def neighbourhood(self, entity_id: str, hops: int = 1) -> Subgraph:
         return self.neighbourhoods([entity_id], hops)
@@ -369,9 +371,7 @@ class EmbeddedStore(Store):
     def neighbourhoods(self, entity_ids: Iterable[str], hops: int = 1) -> Subgraph:
         """``Store.neighbourhoods`` in one read transaction: each step reads the parties of
         only the deals not seen before, and the subgraph reuses those rows."""
-        cur = self.db.cursor()
-        cur.execute("BEGIN")
-        try:
+        with self.reading():
             entities, deals = set(entity_ids), set()
             frontier = set(entities)
             parties: list[tuple] = []
@@ -388,8 +388,6 @@ class EmbeddedStore(Store):
                 frontier = {r[0] for r in rows} - entities
                 entities |= frontier
             return self._subgraph(entities | deals, parties, deals)
-        finally:
-            cur.execute("COMMIT")
 
     def _subgraph(self, wanted: set, parties: list[tuple] = (),
                   covered: set = frozenset()) -> Subgraph:

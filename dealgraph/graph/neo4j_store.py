@@ -15,6 +15,7 @@ routing, so the same code works against a cluster.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Iterable
 
 import neo4j
@@ -113,17 +114,39 @@ class Neo4jStore(Store):
         mode = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
         return self.driver.session(database=self.database, default_access_mode=mode)
 
-    def read(self, cypher: str, params: dict | None = None) -> list[dict]:
-        """Run read-only Cypher with read routing and return the records as dicts."""
+    @contextmanager
+    def reading(self):
+        """One read transaction (read routing) that ``read`` uses until the block ends.
+        Neo4j isolates reads at read-committed: one statement sees one state, but a
+        second statement in the same transaction may see a load committed after the
+        first; saved queries therefore answer in one statement where they can."""
+        if getattr(self, "_tx", None) is not None:
+            yield self
+            return
         try:
-            records, _, _ = self.driver.execute_query(
-                cypher, params or {}, database_=self.database, routing_=RoutingControl.READ)
+            session = self._session()
+            tx = session.begin_transaction()
         except (ServiceUnavailable, SessionExpired) as exc:
             raise StoreUnavailable(f"lost Neo4j at {self.uri} ({_reason(exc)})") from None
-        return [r.data() for r in records]
+        self._tx = tx
+        try:
+            yield self
+        finally:
+            self._tx = None
+            try:
+                tx.close()  # read only: nothing to commit
+            finally:
+                session.close()
+
+    def read(self, cypher: str, params: dict | None = None) -> list[dict]:
+        """Run read-only Cypher with read routing and return the records as dicts."""
+        return [r.data() for r in self._read_records(cypher, params)]
 
     def _read_records(self, cypher: str, params: dict | None = None):
+        tx = getattr(self, "_tx", None)
         try:
+            if tx is not None:
+                return list(tx.run(cypher, params or {}))
             records, _, _ = self.driver.execute_query(
                 cypher, params or {}, database_=self.database, routing_=RoutingControl.READ)
         except (ServiceUnavailable, SessionExpired) as exc:

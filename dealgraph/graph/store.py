@@ -202,6 +202,13 @@ class Store(ABC):
         """The nodes with ``ids`` (all nodes when None), the relationships among
         them, and the Source nodes they cite with those CITES relationships."""
 
+    @contextmanager
+    def reading(self):
+        """One read transaction around the reads inside (``with store.reading(): ...``),
+        so that an answer made of several reads comes from one state of the store.
+        Nested uses join the outer one. Stores without transactions read as they go."""
+        yield self
+
     @abstractmethod
     def run_query(self, query, params: dict) -> list[dict]:
         """Run a saved query (see ``dealgraph.queries``) and return its rows: the embedded

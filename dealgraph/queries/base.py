@@ -333,21 +333,23 @@ class SavedQuery:
                 f"query {self.name} ({self.origin}) has only Cypher, which needs Neo4j: "
                 "run it with --backend neo4j, or add a Python file with the same name that "
                 "defines networkx(g, params) to run it on the embedded store")
-        # the local graph, the rows and their keys are many small objects without cycles,
-        # which the cyclic collector would walk again and again (a third of the time for
-        # 200,000 rows)
-        with paused_gc():
+        # one read transaction: a query that reads its graph step by step (levels of a
+        # search) sees one state of the store even if a load commits meanwhile. The local
+        # graph, the rows and their keys are many small objects without cycles, which the
+        # cyclic collector would walk again and again (a third of the time for 200,000 rows)
+        with store.reading(), paused_gc():
             rows = self.networkx(self.graph_for(store, params), params)
-            return self.finish(rows)
+        return self.finish(rows)
 
     def run_cypher(self, store, params: dict) -> list[dict]:
-        """Rows from the Cypher text run in a read transaction, finished."""
+        """Rows from the Cypher text run in one read transaction, finished."""
         from neo4j.exceptions import ClientError, Neo4jError
         try:
-            if self.cypher_runner is not None:
-                rows = self.cypher_runner(store, params)
-            else:
-                rows = store.read(self.cypher, params)
+            with store.reading():
+                if self.cypher_runner is not None:
+                    rows = self.cypher_runner(store, params)
+                else:
+                    rows = store.read(self.cypher, params)
         except ClientError as exc:
             message = (exc.message or str(exc)).strip().splitlines()[0]
             if exc.code == "Neo.ClientError.Statement.AccessMode":
