@@ -44,12 +44,20 @@ def store_options(func):
         password = None
         if neo4j_password_prompt:
             password = click.prompt("Neo4j password", hide_input=True)
-        settings = Neo4jSettings(neo4j_uri, neo4j_user, password, neo4j_database)
+        settings = Neo4jSettings(neo4j_uri, neo4j_user, password, neo4j_database,
+                                 notifications=output_flags()["verbose"])
 
         def opener(default_path=None):
             return open_store(backend, store_path or default_path, settings)
         return func(*args, opener=opener, **kwargs)
     return wrapper
+
+
+def output_flags() -> dict:
+    """The root group's ``--quiet`` and ``--verbose`` for the running command."""
+    ctx = click.get_current_context(silent=True)
+    params = ctx.find_root().params if ctx is not None else {}
+    return {"quiet": bool(params.get("quiet")), "verbose": bool(params.get("verbose"))}
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -141,13 +149,22 @@ class DealgraphGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted; the store is as it was before this command.", err=True)
             ctx.exit(130)
+        finally:
+            if ctx.params.get("verbose"):
+                from ..graph.notifications import summary
+                line = summary()
+                if line:
+                    click.echo(f"note: {line}", err=True)
 
 
 # -- commands -------------------------------------------------------------------
 
 @click.group(cls=DealgraphGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dealgraph")
-def cli():
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars or notes on stderr.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Also summarise, in one line, the notifications Neo4j sent.")
+def cli(quiet, verbose):
     """Graph database and relationship explorer for partnership networks of firms,
     governments and deals.
 

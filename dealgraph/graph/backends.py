@@ -30,6 +30,7 @@ class Neo4jSettings:
     user: str | None = None
     password: str | None = None
     database: str | None = None
+    notifications: bool = False  # count the server's notifications (see notifications.py)
 
     def resolved(self) -> "Neo4jSettings":
         env = os.environ
@@ -38,6 +39,7 @@ class Neo4jSettings:
             user=self.user or env.get("NEO4J_USER") or "neo4j",
             password=self.password if self.password is not None else env.get("NEO4J_PASSWORD"),
             database=self.database or env.get("NEO4J_DATABASE") or None,
+            notifications=self.notifications,
         )
 
 

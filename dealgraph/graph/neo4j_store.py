@@ -26,6 +26,7 @@ from neo4j.exceptions import AuthError, ClientError, ConfigurationError, DriverE
 from ..errors import DealgraphError, StoreUnavailable
 from .backends import Neo4jSettings
 from .model import ENTITY_LABEL, MODEL
+from .notifications import driver_config
 from .records import ApplySummary, Batch, Node, Rel, Subgraph
 from .store import Store, entity_field, paused_gc
 
@@ -90,7 +91,8 @@ class Neo4jStore(Store):
                 f"no password for Neo4j at {self.uri}: set NEO4J_PASSWORD "
                 "(or pass --neo4j-password-prompt)")
         try:
-            self.driver = GraphDatabase.driver(settings.uri, auth=(settings.user, settings.password))
+            self.driver = GraphDatabase.driver(settings.uri, auth=(settings.user, settings.password),
+                                               **driver_config(settings.notifications))
             self.driver.verify_connectivity()
         except AuthError:
             raise StoreUnavailable(
