@@ -8,6 +8,8 @@ True
 >>> partners = g.query("partners", entity="Xiaomi")
 >>> sorted({row["partner"] for row in partners.rows})
 ['baic-group', 'brilliance', 'chery', 'cn-government', 'miit']
+>>> g.cypher("MATCH (f:Firm {id: $id}) RETURN f.name AS name", id="xiaomi").rows
+[{'name': 'Xiaomi'}]
 >>> sub = g.subgraph(focus="Xiaomi", hops=1)
 >>> sub.to_networkx().nodes["xiaomi"]["label"]
 'Firm'

@@ -204,3 +204,21 @@ def test_selection_export(g, tmp_path):
 def test_errors_are_dealgraph_errors(g):
     with pytest.raises(DealgraphError):
         g.query("no-such-query")
+
+
+# -- cypher ---------------------------------------------------------------------------------
+
+def test_cypher_takes_keyword_parameters_on_either_store(g):
+    rows = g.cypher("MATCH (f:Firm)-[:PARTY_TO]->(d:Deal) WHERE f.country = $cc "
+                    "RETURN f.id AS firm, count(d) AS deals ORDER BY deals DESC, firm LIMIT 3",
+                    cc="CN")
+    assert rows.columns == ("firm", "deals")
+    assert rows.rows[0] == {"firm": "huawei", "deals": 14} and len(rows) == 3
+    assert rows.query is None and "huawei" in rows.to_networkx()
+
+
+def test_cypher_is_read_only_unless_asked(g):
+    with pytest.raises(DealgraphError, match="read-only unless you add write=True"
+                       if g.backend == "neo4j" else "statements that write"):
+        g.cypher("MATCH (f:Firm {id: 'xiaomi'}) SET f.name = 'x'")
+    assert g.query("partners", entity="xiaomi").rows

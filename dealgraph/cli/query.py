@@ -116,7 +116,8 @@ def show_command(name, fmt, queries_dir):
     if q.example:
         click.echo(f"\nExample: {example_command(q)}")
     if q.networkx is None:
-        click.echo("\nRuns on Neo4j only (no Python implementation for the embedded store).")
+        click.echo("\nOn the embedded store its Cypher runs through the embedded engine "
+                   "(no Python implementation).")
     click.echo("\nCypher:\n")
     click.echo(q.cypher.rstrip())
 
@@ -181,10 +182,12 @@ def _write_map(store, result, path: Path, name: str) -> None:
 @click.option("--write", is_flag=True, help="Allow statements that write (CREATE, MERGE, SET...).")
 @store_options
 def cypher_command(text, script, params, fmt, write, opener):
-    """Run ad-hoc Cypher on Neo4j, in a read transaction unless --write.
+    """Run ad-hoc Cypher on either store, read-only unless --write (Neo4j only).
 
     -p values are read as JSON when they parse (numbers, true, null, lists, "quoted"),
-    otherwise as text. On the embedded store, use a saved query instead.
+    otherwise as text. On Neo4j it runs in a read transaction; on the embedded store
+    the subset of Cypher in docs/python.md runs on its graph, and anything else is
+    refused with the construct named.
 
     With --file, runs a script of ';'-separated statements (such as `export --format
     cypher` writes): schema statements each in its own transaction, the others in

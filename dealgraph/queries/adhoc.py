@@ -1,4 +1,5 @@
-"""Ad-hoc Cypher on Neo4j: read-only unless asked, with rows like the saved queries'.
+"""Ad-hoc Cypher: on Neo4j read-only unless asked, on the embedded store a checked
+read-only subset (``graph_cypher``), with rows like the saved queries'.
 
 The text runs in a read transaction, which Neo4j refuses to write in (on a single
 server as on a cluster). Before sending it, ``write_clauses`` looks for clauses
@@ -116,20 +117,21 @@ def _plain(value):
 
 def run_cypher_text(store, text: str, params: dict | None = None,
                     write: bool = False) -> QueryResult:
-    """Run ad-hoc Cypher on a Neo4j store; rows keyed by the statement's columns.
+    """Run ad-hoc Cypher; rows keyed by the statement's columns.
 
-    Without ``write`` the statement runs in a read transaction and statements that
-    write are refused before they are sent. On the embedded store this raises a
-    DealgraphError naming the saved queries to use instead.
+    On Neo4j, without ``write`` the statement runs in a read transaction and statements
+    that write are refused before they are sent. On the embedded store it runs on the
+    NetworkX graph if it is in the subset ``graph_cypher`` checks, and is refused with
+    a message naming the construct otherwise.
     """
-    if getattr(store, "backend", "") != "neo4j":
-        from . import builtin_queries
-        raise DealgraphError(
-            "ad-hoc Cypher needs Neo4j (use --backend neo4j); on the embedded store use a "
-            "saved query: dealgraph query run NAME "
-            f"(saved queries: {', '.join(builtin_queries())})")
     if not text.strip():
         raise ParameterError("the Cypher text is empty")
+    if getattr(store, "backend", "") != "neo4j":
+        if write:
+            raise DealgraphError("${write} needs Neo4j: the embedded store runs read-only "
+                                 "Cypher (load data with load)", params={"write": "write=True"})
+        from .graph_cypher import run_embedded_cypher
+        return run_embedded_cypher(store, text, params)
     if not write:
         found = write_clauses(text)
         if found:

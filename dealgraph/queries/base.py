@@ -329,16 +329,32 @@ class SavedQuery:
     def run_embedded(self, store, params: dict) -> list[dict]:
         """Rows from the NetworkX implementation, finished."""
         if self.networkx is None:
-            raise DealgraphError(
-                f"query {self.name} ({self.origin}) has only Cypher, which needs Neo4j: "
-                "run it with --backend neo4j, or add a Python file with the same name that "
-                "defines networkx(g, params) to run it on the embedded store")
+            return self.run_graph_cypher(store, params)
         # one read transaction: a query that reads its graph step by step (levels of a
         # search) sees one state of the store even if a load commits meanwhile. The local
         # graph, the rows and their keys are many small objects without cycles, which the
         # cyclic collector would walk again and again (a third of the time for 200,000 rows)
         with store.reading(), paused_gc():
             rows = self.networkx(self.graph_for(store, params), params)
+        return self.finish(rows)
+
+    def run_graph_cypher(self, store, params: dict) -> list[dict]:
+        """Rows of the query's Cypher run by the embedded store's Cypher engine, finished;
+        a query outside the engine's subset is refused with the construct named."""
+        from .graph_cypher import Unsupported, run_embedded_cypher
+        try:
+            rows = run_embedded_cypher(store, self.cypher, params).rows
+        except Unsupported as exc:
+            raise DealgraphError(
+                f"query {self.name} ({self.origin}) has only Cypher, and {exc}; or add a "
+                "Python file with the same name that defines networkx(g, params)") from None
+        if rows:
+            missing = [c for c in self.columns if c not in rows[0]]
+            if missing:
+                raise DealgraphError(
+                    f"query {self.name}: the Cypher returns {', '.join(rows[0])} but "
+                    f"the query declares {', '.join(self.columns)} "
+                    f"(missing: {', '.join(missing)})")
         return self.finish(rows)
 
     def run_cypher(self, store, params: dict) -> list[dict]:

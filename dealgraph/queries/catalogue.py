@@ -60,11 +60,13 @@ Your own queries: put `.cypher` files with a header in a directory and pass
 ```
 {example}```
 
-They run on Neo4j. To run one on the embedded store too, put a Python file with
-the same stem next to it (`suppliers.py`) that defines `networkx(g, params)`
-returning the rows (and optionally `SCOPE = {"entity": 1}` to read only that
-neighbourhood); without it the embedded store says so. Ad-hoc Cypher
-(`dealgraph cypher "MATCH ..."`) needs Neo4j and is read-only unless `--write`.
+They run on Neo4j, and on the embedded store through its Cypher engine when the
+text is in the subset it runs (see docs/python.md; otherwise it says which
+construct it lacks). A Python file with the same stem next to it (`suppliers.py`)
+that defines `networkx(g, params)` returning the rows (and optionally
+`SCOPE = {"entity": 1}` to read only that neighbourhood) runs instead on the
+embedded store. Ad-hoc Cypher (`dealgraph cypher "MATCH ..."`) runs on both stores
+the same way, and is read-only unless `--write` (Neo4j only).
 
 | Query | Question |
 |---|---|

@@ -14,9 +14,10 @@ A file ``suppliers.cypher`` looks like::
 optional ``default=``, ``min=`` and ``max=``, then the help text; a parameter
 without a default is required. ``sort`` is optional (``-`` for descending). The
 Cypher gets ``$as_of`` too (None when unset). It runs on Neo4j in a read
-transaction. On the embedded store it needs a Python file with the same stem
-(``suppliers.py``) defining ``networkx(g, params)`` (and optionally ``SCOPE``, as in
-the built-in queries); without one, running it there fails with a clear message.
+transaction. On the embedded store it runs through the embedded Cypher engine
+(``graph_cypher``) if the text is in its subset, unless a Python file with the same
+stem (``suppliers.py``) defines ``networkx(g, params)`` (and optionally ``SCOPE``, as
+in the built-in queries), which then runs instead.
 """
 
 from __future__ import annotations

@@ -63,12 +63,15 @@ def test_param_values():
         parse_params(["a=1", "a=2"])
 
 
-def test_embedded_store_says_it_needs_neo4j(embedded_store):
+def test_embedded_store_runs_the_subset_and_refuses_the_rest(embedded_store, seed_dir):
+    load_paths(embedded_store, [seed_dir])
+    rows = run_cypher_text(embedded_store, "MATCH (f:Firm {id: $id}) RETURN f.name", {"id": "xiaomi"})
+    assert rows.columns == ("f.name",) and rows.rows == [{"f.name": "Xiaomi"}]
     with pytest.raises(DealgraphError) as info:
-        run_cypher_text(embedded_store, "MATCH (n) RETURN n")
-    message = str(info.value)
-    assert "ad-hoc Cypher needs Neo4j" in message
-    assert "partners" in message and "brokers" in message and "\n" not in message
+        run_cypher_text(embedded_store, "MATCH (n) SET n.x = 1")
+    assert "not supported on the embedded store: statements that write (SET)" in str(info.value)
+    with pytest.raises(DealgraphError, match="^write=True needs Neo4j"):
+        run_cypher_text(embedded_store, "MATCH (n) RETURN n.id", write=True)
 
 
 @pytest.mark.neo4j

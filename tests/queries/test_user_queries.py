@@ -61,13 +61,25 @@ def test_suppliers_same_rows_on_a_generated_dataset(embedded_store, neo4j_store,
     assert compared > 20
 
 
-def test_cypher_only_query_needs_neo4j_on_the_embedded_store(embedded_store, data_dir):
+def test_cypher_only_query_runs_on_the_embedded_store(embedded_store, data_dir):
+    load_paths(embedded_store, [data_dir / "small"])
+    rows = run_saved_query(embedded_store, "deal-count", {}, extra_dir=QUERIES).rows
+    deals = [n for n in embedded_store.graph if embedded_store.graph.nodes[n]["label"] == "Deal"]
+    assert sum(r["deals"] for r in rows) == len(deals) > 0
+    assert rows == sorted(rows, key=lambda r: (-r["deals"], r["kind"]))
+
+
+def test_cypher_only_query_outside_the_subset_is_refused(embedded_store, data_dir, tmp_path):
+    (tmp_path / "later.cypher").write_text(
+        "// name: later\n// question: Which deals?\n// columns: deal\n"
+        "MATCH (d:Deal) WITH d RETURN d.id AS deal\n", encoding="utf-8")
     load_paths(embedded_store, [data_dir / "small"])
     with pytest.raises(DealgraphError) as info:
-        run_saved_query(embedded_store, "deal-count", {}, extra_dir=QUERIES)
+        run_saved_query(embedded_store, "later", {}, extra_dir=tmp_path)
     message = str(info.value)
     assert "\n" not in message
-    assert "deal-count" in message and "needs Neo4j" in message and "networkx(g, params)" in message
+    assert message.startswith("query later (") and "not supported on the embedded store: WITH" \
+        in message and "networkx(g, params)" in message
 
 
 @pytest.mark.neo4j
