@@ -135,8 +135,11 @@ class DealgraphGroup(click.Group):
     """Turns library errors into messages and exit codes instead of tracebacks."""
 
     def invoke(self, ctx):
+        from ..report import reporting
+        from .progress import CliReporter
         try:
-            return super().invoke(ctx)
+            with reporting(CliReporter(quiet=bool(ctx.params.get("quiet")))):
+                return super().invoke(ctx)
         except LoadError as exc:
             for problem in exc.problems:
                 click.echo(f"error: {one_line(problem)}", err=True)

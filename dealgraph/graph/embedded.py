@@ -31,6 +31,7 @@ from ..errors import StoreUnavailable
 from .dates import deal_in_force
 from .model import MODEL
 from .records import ApplySummary, Batch, Node, Rel, Subgraph
+from .resolve import name_key
 from .store import Store, StoreWriter, entity_field, paused_gc
 
 __all__ = ["EmbeddedStore", "SCHEMA_VERSION"]
@@ -597,11 +598,12 @@ class _RelProps:
 
 
 def _name_keys(node: Node) -> set[str]:
-    """Casefolded id, name and aliases of an entity: what users may type to find it."""
+    """Casefolded id, name and aliases of an entity, and their ``name_key`` forms (no
+    accents, punctuation or legal form): what users may type to find it."""
     if node.label not in _ENTITY_LABELS:
         return set()
     keys = {node.id, node.props.get("name", "")} | set(node.props.get("aliases", []))
-    return {k.casefold() for k in keys if k}
+    return {k.casefold() for k in keys if k} | {name_key(k) for k in keys if k}
 
 
 def _node(g: nx.MultiDiGraph, nid: str) -> Node:

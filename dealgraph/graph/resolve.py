@@ -1,54 +1,172 @@
-"""Finding an entity from what a user typed: id, name or alias, case-insensitively.
+"""Finding an entity from what a user typed: id, name or alias, as people type them.
 
-A miss or an ambiguous name raises ``NotFound`` listing the closest matches.
+Every command resolves an entity the same way, on both stores:
+
+1. the id, a name or an alias, ignoring case (the store's index);
+2. the same ignoring accents, punctuation and a legal-form suffix (``Yahoo`` finds
+   ``Yahoo!``, ``Deutsche Bank`` finds ``Deutsche Bank AG``, ``societe generale``
+   finds ``Société Générale S.A.``); legal forms are the ones rigour knows (``AG``,
+   ``plc``, ``Ltd``, ``S.A.`` ...) plus ``Corp``/``Co``/``Company``;
+3. fuzzy matching (rapidfuzz) of that normalised form against every name.
+
+One clear best match at step 2 or 3 is used, with a note (see ``dealgraph.report``)
+saying what it was taken as; several equally good ones raise ``NotFound`` listing
+each candidate with its id, kind, country and number of deals, to pick an id from.
+
+>>> name_key("Société Générale S.A.")
+'societe generale'
+>>> name_key("Yahoo! Inc."), name_key("Deutsche Bank AG"), name_key("IBM Corp.")
+('yahoo', 'deutsche bank', 'ibm')
 """
 
 from __future__ import annotations
 
-import difflib
+import re
+import unicodedata
+from functools import lru_cache
 
 from ..errors import NotFound
+from ..report import note
+from .countries import country_name
 from .records import Node
 from .store import Store
 
-__all__ = ["resolve_entity", "match_entity"]
+__all__ = ["resolve_entity", "match_entity", "name_key", "FUZZY_CUTOFF", "FUZZY_MARGIN"]
+
+FUZZY_CUTOFF = 86   # rapidfuzz score (0-100) a fuzzy match needs to be taken at all
+FUZZY_MARGIN = 4    # ... and by how much it must beat the next entity's best score
+CANDIDATES = 6      # entities listed when a name is ambiguous or unknown
+
+# Legal forms rigour does not remove but people leave off.
+_MORE_FORMS = frozenset({"corp", "corporation", "co", "company", "incorporated", "limited"})
+_WORD = re.compile(r"[^\W_]+")
 
 
-def match_entity(entities: list[Node], text: str) -> Node:
-    """The entity whose id, name or alias equals ``text`` ignoring case."""
+@lru_cache(maxsize=4096)
+def _is_legal_form(words: str) -> bool:
+    if words in _MORE_FORMS:
+        return True
+    from rigour.names import remove_org_types
+    return not remove_org_types(words).strip()
+
+
+@lru_cache(maxsize=200_000)
+def name_key(text: str) -> str:
+    """``text`` in the form names are compared in: casefolded, accents and punctuation
+    dropped, one space between words, a leading "the" and legal-form words at the
+    end removed (never the whole name). Single letters are joined (``S.A.`` -> ``sa``)."""
+    text = unicodedata.normalize("NFKD", str(text).casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    words = _WORD.findall(text.replace("'", "").replace("’", ""))
+    merged: list[list] = []  # initials typed with dots: "s a" -> "sa", "u s a" -> "usa"
+    for w in words:
+        if len(w) == 1 and merged and merged[-1][1]:
+            merged[-1][0] += w
+        else:
+            merged.append([w, len(w) == 1])
+    words = [w for w, _ in merged]
+    if len(words) > 1 and words[0] == "the":
+        del words[0]
+    while len(words) > 1:
+        for n in (3, 2, 1):
+            if len(words) > n and _is_legal_form(" ".join(words[-n:])):
+                del words[-n:]
+                break
+        else:
+            break
+    return " ".join(words)
+
+
+def _names(e: Node) -> list[str]:
+    return [e.id, str(e.props.get("name") or ""), *e.props.get("aliases", [])]
+
+
+def _shown(e: Node) -> str:
+    return f"{e.id} ({e.props.get('name') or e.id})"
+
+
+def _describe(store: Store | None, entities: list[Node]) -> str:
+    """``id (name, Kind, Country, N deals)`` for each, most deals first."""
+    deals: dict[str, int] = {}
+    if store is not None:
+        ids = {e.id for e in entities}
+        for rel in store.deal_parties(ids):
+            if rel.src in ids:
+                deals[rel.src] = deals.get(rel.src, 0) + 1
+    listed = sorted(entities, key=lambda e: (-deals.get(e.id, 0), e.id))
+    parts = []
+    for e in listed:
+        country = e.props.get("country")
+        if isinstance(country, list):
+            country = ", ".join(country_name(c) for c in country)
+        else:
+            country = country_name(country)
+        bits = [str(e.props.get("name") or e.id), e.label] + ([country] if country else [])
+        if store is not None:
+            n = deals.get(e.id, 0)
+            bits.append(f"{n} deal{'s' if n != 1 else ''}")
+        parts.append(f"{e.id} ({', '.join(bits)})")
+    return "; ".join(parts)
+
+
+def match_entity(entities: list[Node], text: str, store: Store | None = None) -> Node:
+    """The one entity of ``entities`` that ``text`` names (see the module docstring);
+    ``store``, when given, supplies the deal counts shown for candidates."""
     wanted = text.strip().casefold()
     by_id = [e for e in entities if e.id.casefold() == wanted]
     if len(by_id) == 1:
         return by_id[0]
-    hits = {e.id: e for e in entities
-            if e.props.get("name", "").casefold() == wanted
-            or wanted in (a.casefold() for a in e.props.get("aliases", []))}
-    if len(hits) == 1:
-        return next(iter(hits.values()))
-    if len(hits) > 1:
-        listed = "; ".join(f"{e.id} ({e.props.get('name')}, {e.label})"
-                           for e in sorted(hits.values(), key=lambda e: e.id))
-        raise NotFound(f"{text!r} is ambiguous: {listed}. Use an id.")
-    names: dict[str, str] = {}
+    exact = {e.id: e for e in entities
+             if wanted in (n.casefold() for n in _names(e) if n)}
+    if len(exact) == 1:
+        return next(iter(exact.values()))
+    if len(exact) > 1:
+        raise NotFound(f"{text!r} is ambiguous: {_describe(store, list(exact.values()))}. "
+                       "Use an id.")
+    key = name_key(text)
+    same = {e.id: e for e in entities if key and key in {name_key(n) for n in _names(e) if n}}
+    if len(same) == 1:
+        found = next(iter(same.values()))
+        note(f"{text!r} taken as {_shown(found)}")
+        return found
+    if len(same) > 1:
+        raise NotFound(f"{text!r} is ambiguous: {_describe(store, list(same.values()))}. "
+                       "Use an id.")
+    return _fuzzy(entities, text, key, store)
+
+
+def _fuzzy(entities: list[Node], text: str, key: str, store: Store | None) -> Node:
+    from rapidfuzz import fuzz, process
+    choices: list[str] = []
+    owners: list[Node] = []
     for e in entities:
-        for key in [e.id, e.props.get("name", "")] + list(e.props.get("aliases", [])):
-            names.setdefault(key.casefold(), e.id)
-    close = difflib.get_close_matches(wanted, list(names), n=8, cutoff=0.5)
-    substr = [k for k in names if wanted and wanted in k][:8]
-    ids = list(dict.fromkeys(names[k] for k in substr + close))[:5]
-    by = {e.id: e for e in entities}
-    hint = ("; closest: " + ", ".join(f"{i} ({by[i].props.get('name')})" for i in ids)) if ids \
-        else ""
+        for n in dict.fromkeys(name_key(n) for n in _names(e) if n):
+            choices.append(n)
+            owners.append(e)
+    best: dict[str, tuple[float, Node]] = {}
+    if key:
+        for _, score, i in process.extract(key, choices, scorer=fuzz.token_set_ratio,
+                                           limit=CANDIDATES * 4, score_cutoff=50):
+            e = owners[i]
+            if e.id not in best or score > best[e.id][0]:
+                best[e.id] = (score, e)
+    ranked = sorted(best.values(), key=lambda se: (-se[0], se[1].id))
+    if ranked and ranked[0][0] >= FUZZY_CUTOFF and (
+            len(ranked) == 1 or ranked[0][0] - ranked[1][0] >= FUZZY_MARGIN):
+        found = ranked[0][1]
+        note(f"{text!r} taken as {_shown(found)} (closest name)")
+        return found
+    top = [e for _, e in ranked[:CANDIDATES]]
+    if len(top) > 1 and ranked[0][0] >= FUZZY_CUTOFF:
+        raise NotFound(f"{text!r} is ambiguous: {_describe(store, top)}. Use an id.")
+    hint = f"; closest: {_describe(store, top)}" if top else ""
     raise NotFound(f"no entity matches {text!r}{hint}")
 
 
 def resolve_entity(store: Store, text: str) -> Node:
-    """Resolve ``text`` to one entity of ``store``; raises NotFound with suggestions.
+    """Resolve ``text`` to one entity of ``store``; raises NotFound with candidates.
 
-    The exact lookup uses the store's index; only a miss reads every entity
-    to suggest the closest names.
-    """
+    The exact lookup (and, on a store that indexes them, the normalised one) uses
+    the store's index; only a miss reads every entity's names."""
     hits = store.find_entities(text)
-    if len(hits) == 1:
-        return hits[0]
-    return match_entity(hits or store.entity_index(), text)
+    return match_entity(hits or store.entity_index(), text, store)
