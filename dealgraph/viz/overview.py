@@ -26,7 +26,7 @@ __all__ = ["Cluster", "build_clusters", "MAX_CLUSTER", "MIN_OWN"]
 
 MAX_CLUSTER = 600
 MIN_OWN = 12
-TOP_NAMES = 3
+TOP_NAMES = 2
 
 
 @dataclass
@@ -96,6 +96,10 @@ def _tree_cut(graph: nx.Graph, comp: set[str], target: int) -> list[list[str]]:
     return parts
 
 
+def _short_name(name: str, width: int = 24) -> str:
+    return name if len(name) <= width else name[:width - 1] + "…"
+
+
 def build_clusters(node_ids: list[str], edges: list[tuple[str, str]],
                    importance: dict[str, float], names: dict[str, str],
                    is_entity: set[str]) -> tuple[list[Cluster], dict[str, tuple[int, int]]]:
@@ -120,7 +124,7 @@ def build_clusters(node_ids: list[str], edges: list[tuple[str, str]],
             positions[m] = (round(cx + x), round(cy + y))
         ents = [m for m in g if m in is_entity]
         top = sorted(ents, key=lambda m: (-importance.get(m, 0), names.get(m, m)))[:TOP_NAMES]
-        label = ", ".join(names.get(m, m) for m in top)
+        label = "\n".join(_short_name(names.get(m, m)) for m in top)
         if len(ents) > len(top):
             label += f"\n+ {len(ents) - len(top):,} more"
         clusters.append(Cluster(f"cluster:{i}", g, label, round(cx), round(cy),

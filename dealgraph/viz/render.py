@@ -253,12 +253,8 @@ def _build_unpaused(sub: Subgraph, opt: MapOptions) -> tuple[str, Elements, bool
     drawn_estimate = len(sub.nodes)
     els = build_elements(full, view, show_sources=opt.show_sources,
                          edge_labels=drawn_estimate <= EDGE_LABEL_THRESHOLD)
-    if ring_only:
-        _mark_ring(els, ring, ring_only, sub)
-    elif ring is not None:
-        for eid, n in ring.counts.items():
-            if eid in els.records:
-                els.records[eid]["dc"] = n
+    if ring is not None:
+        _mark_ring(els, ring, ring_only)
     for node in els.nodes:
         if "value" in node:
             node["value"] = entity_value(els.records[node["id"]]["dc"])
@@ -346,7 +342,7 @@ def _country_names(codes: list[str]) -> dict[str, str]:
     return out
 
 
-def _mark_ring(els: Elements, ring: Ring, ring_only: set[str], sub: Subgraph) -> None:
+def _mark_ring(els: Elements, ring: Ring, ring_only: set[str]) -> None:
     """Flag the ring's nodes and edges (hidden until expanded) and give every entity on the
     map its true deal count, its outside count, and the ring deals it expands to."""
     for node in els.nodes:

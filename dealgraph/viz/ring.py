@@ -32,8 +32,10 @@ class Ring:
 
 
 def outside_ring(store: Store, sub: Subgraph, entity_ids: list[str],
-                 budget: int = RING_DEALS) -> Ring:
-    """The deal counts and the ring beyond the map of ``sub`` (see the module docstring)."""
+                 budget: int | None = None) -> Ring:
+    """The deal counts and the ring beyond the map of ``sub`` (see the module docstring);
+    ``budget`` defaults to ``RING_DEALS``."""
+    budget = RING_DEALS if budget is None else budget
     ring = Ring()
     if not entity_ids:
         return ring

@@ -52,6 +52,37 @@
   var clusterOf = {};
   clusters.forEach(function (c, i) { c.m.forEach(function (m) { clusterOf[m] = i; }); });
   var openCl = {};
+  var TOP_LINKS = 6;
+  // edges by cluster: a filter redraws only edges of open clusters and edges outside
+  // clusters; edges between two closed clusters are counted once, per view
+  var freeEdges = [], edgesOfCluster = {}, clusterLinks = { d: {}, c: {} };
+  edgeItems.forEach(function (e) {
+    var ca = clusterOf[e.from], cb = clusterOf[e.to];
+    if (ca === undefined || cb === undefined) { freeEdges.push(e); return; }
+    (edgesOfCluster[ca] = edgesOfCluster[ca] || []).push(e);
+    if (cb !== ca) {
+      (edgesOfCluster[cb] = edgesOfCluster[cb] || []).push(e);
+      var key = ca < cb ? ca + "|" + cb : cb + "|" + ca;
+      ["d", "c"].forEach(function (v) {
+        if (!e.v || e.v === v) { clusterLinks[v][key] = (clusterLinks[v][key] || 0) + 1; }
+      });
+    }
+  });
+  // the overview draws each cluster's strongest links only (a hairball of thousands of
+  // thin lines says nothing and slows every redraw)
+  ["d", "c"].forEach(function (v) {
+    var byCluster = {}, keep = {};
+    Object.keys(clusterLinks[v]).forEach(function (key) {
+      key.split("|").forEach(function (c) { (byCluster[c] = byCluster[c] || []).push(key); });
+    });
+    Object.keys(byCluster).forEach(function (c) {
+      byCluster[c].sort(function (x, y) { return clusterLinks[v][y] - clusterLinks[v][x]; })
+        .slice(0, TOP_LINKS).forEach(function (key) { keep[key] = clusterLinks[v][key]; });
+    });
+    clusterLinks[v] = keep;
+  });
+  var dealIds = [], entityIds = [];
+  Object.keys(records).forEach(function (id) { (records[id].t === DEAL ? dealIds : entityIds).push(id); });
   var revealed = {};   // ring nodes shown by an expansion
   var expanded = {};
   var pinned = {};
@@ -126,62 +157,87 @@
     return { from: months[Math.min(a, b)][0] + "-01", to: months[Math.max(a, b)][1] };
   }
 
-  var visible = {};     // id -> passes the filters (entities, deals, sources)
-  var dealShown = {};
+
+  // integer indexes: the filters run over typed arrays, not objects with 50,000 keys
+  var index = {}, N = 0;
+  nodeItems.forEach(function (n) { index[n.id] = N++; });
+  Object.keys(records).forEach(function (id) { if (!index.hasOwnProperty(id)) { index[id] = N++; } });
+  var dealIx = dealIds.map(function (id) { return index[id]; });
+  var entityIx = entityIds.map(function (id) { return index[id]; });
+  var partiesIx = dealIds.map(function (id) { return (records[id].p || []).map(function (m) { return index[m]; }); });
+  var dealsIx = entityIds.map(function (id) { return (dealsOf[id] || []).map(function (d) { return index[d]; }); });
+  var visArr = new Uint8Array(N), shownArr = new Uint8Array(N), passArr = new Uint8Array(N);
+  function isVisible(id) { var i = index[id]; return i !== undefined && visArr[i] === 1; }
+  function isShownDeal(id) { var i = index[id]; return i !== undefined && shownArr[i] === 1; }
+  nodeItems.forEach(function (n) { n.dgIx = index[n.id]; n.dgCl = clusterOf[n.id]; n.dgDeal = isDeal(n.id); });
 
   function computeVisible() {
     var types = selected("type"), kinds = selected("kind"), statuses = selected("status"),
       countries = selected("country"), span = range(),
       undated = undatedBox ? undatedBox.checked : true;
     var dealFilter = !kinds.all || !statuses.all || !countries.all || span !== null || !undated;
-    var dealPass = {};
-    var ids = Object.keys(records);
-    for (var i = 0; i < ids.length; i++) {
-      var id = ids[i], r = records[id];
-      if (r.t !== DEAL) { continue; }
-      var ok = kinds.has(r.k) && statuses.has(r.s);
-      if (ok) {
-        if (!r.sd && !r.ed) {
-          ok = undated;
-        } else if (span !== null) {
-          if (r.sd && r.sd > span.to) { ok = false; }
-          if (r.ed && r.ed < span.from) { ok = false; }
+    var i, j, id, r, ok, list;
+    var countryOk = new Uint8Array(N);
+    if (!countries.all) {
+      for (i = 0; i < entityIds.length; i++) {
+        countryOk[entityIx[i]] = countries.has(records[entityIds[i]].c) ? 1 : 0;
+      }
+    }
+    passArr.fill(0);
+    for (i = 0; i < dealIds.length; i++) {
+      id = dealIds[i]; r = records[id];
+      ok = !r.r || revealed[id];
+      if (ok && dealFilter) {
+        ok = kinds.has(r.k) && statuses.has(r.s);
+        if (ok) {
+          if (!r.sd && !r.ed) {
+            ok = undated;
+          } else if (span !== null) {
+            var day = r.sd || r.ed;   // when it was announced (or took effect)
+            ok = day >= span.from && day <= span.to;
+          }
+        }
+        if (ok && !countries.all) {
+          ok = false;
+          list = partiesIx[i];
+          for (j = 0; j < list.length; j++) { if (countryOk[list[j]]) { ok = true; break; } }
         }
       }
-      if (ok && !countries.all) {
-        ok = (r.p || []).some(function (m) { return records[m] && countries.has(records[m].c); });
-      }
-      dealPass[id] = ok;
+      if (ok) { passArr[dealIx[i]] = 1; }
     }
-    var vis = {};
-    for (i = 0; i < ids.length; i++) {
-      id = ids[i]; r = records[id];
-      if (r.t === DEAL) { continue; }
-      ok = types.has(r.t);
+    visArr.fill(0);
+    shownArr.fill(0);
+    for (i = 0; i < entityIds.length; i++) {
+      ok = types.has(records[entityIds[i]].t);
       if (ok && dealFilter) {
-        ok = (dealsOf[id] || []).some(function (d) { return dealPass[d] && (!records[d].r || revealed[d]); });
+        ok = false;
+        list = dealsIx[i];
+        for (j = 0; j < list.length; j++) { if (passArr[list[j]]) { ok = true; break; } }
       }
-      vis[id] = ok;
+      if (ok) { visArr[entityIx[i]] = 1; }
     }
-    var shownDeals = {};
-    Object.keys(dealPass).forEach(function (d) {
-      shownDeals[d] = dealPass[d] && (!records[d].r || revealed[d]) &&
-        (view !== "deals" || types.has(DEAL)) &&
-        (records[d].p || []).some(function (m) { return vis[m]; });
-      vis[d] = shownDeals[d];
-    });
-    nodeItems.forEach(function (n) {
-      if (!vis.hasOwnProperty(n.id)) {  // a source node
-        vis[n.id] = types.has(n.group) && (citers[n.id] || []).some(function (c) { return vis[c]; });
+    var dealType = view !== "deals" || types.has(DEAL);
+    for (i = 0; i < dealIds.length; i++) {
+      ok = passArr[dealIx[i]] && dealType;
+      if (ok) {
+        ok = false;
+        list = partiesIx[i];
+        for (j = 0; j < list.length; j++) { if (visArr[list[j]]) { ok = true; break; } }
       }
-    });
-    visible = vis;
-    dealShown = shownDeals;
+      if (ok) { visArr[dealIx[i]] = 1; shownArr[dealIx[i]] = 1; }
+    }
+    for (i = 0; i < nodeItems.length; i++) {
+      var n = nodeItems[i];
+      if (!records[n.id]) {  // a source node
+        ok = types.has(n.group) && (citers[n.id] || []).some(function (c) { return isVisible(c); });
+        visArr[n.dgIx] = ok ? 1 : 0;
+      }
+    }
   }
 
   function eligible(n) {
     if (n.r && !revealed[n.id]) { return false; }
-    if (view !== "deals" && isDeal(n.id)) { return false; }
+    if (view !== "deals" && n.dgDeal) { return false; }
     return true;
   }
 
@@ -235,6 +291,7 @@
     return Object.assign({}, item, { color: c, font: { color: "rgba(0,0,0,0)" } });
   }
 
+  var renderStamp = 0, zoomQueued = false;
   var drawnNodes = {};   // id -> item as last given to the DataSet
   var drawnEdges = {};
 
@@ -244,9 +301,9 @@
     nodeItems.forEach(function (n) {
       if (!eligible(n)) { return; }
       if (!n.r || revealed[n.id]) { total++; }
-      if (!visible[n.id]) { return; }
+      if (!visArr[n.dgIx]) { return; }
       shown++;
-      var c = clusterOf[n.id];
+      var c = n.dgCl;
       if (c !== undefined && !openCl[c]) {
         clusterCount[c] = (clusterCount[c] || 0) + 1;
         return;
@@ -260,19 +317,28 @@
     function end(id) {
       if (want[id] && !(String(id).indexOf("cluster:") === 0)) { return id; }
       var c = clusterOf[id];
-      if (c !== undefined && !openCl[c] && want["cluster:" + c] && visible[id]) { return "cluster:" + c; }
+      if (c !== undefined && !openCl[c] && want["cluster:" + c] && isVisible(id)) { return "cluster:" + c; }
       return null;
     }
-    var wantEdges = {}, agg = {};
-    edgeItems.forEach(function (e) {
+    var wantEdges = {}, agg = {}, stamp = ++renderStamp;
+    function consider(e) {
+      if (e.dgStamp === stamp) { return; }
+      e.dgStamp = stamp;
       if (e.v && e.v !== vkey) { return; }
-      if (e.deal && !dealShown[e.deal]) { return; }
+      if (e.deal && !isShownDeal(e.deal)) { return; }
       var a = end(e.from), b = end(e.to);
       if (a === null || b === null) { return; }
       if (a === e.from && b === e.to) { wantEdges[e.id] = e; return; }
       if (a === b) { return; }
       var key = a < b ? a + "|" + b : b + "|" + a;
       agg[key] = (agg[key] || 0) + 1;
+    }
+    freeEdges.forEach(consider);
+    Object.keys(openCl).forEach(function (c) { (edgesOfCluster[c] || []).forEach(consider); });
+    var links = clusterLinks[vkey];
+    Object.keys(links).forEach(function (key) {
+      var p = key.split("|"), a = "cluster:" + p[0], b = "cluster:" + p[1];
+      if (want[a] && want[b]) { agg[a < b ? a + "|" + b : b + "|" + a] = links[key]; }
     });
     Object.keys(agg).forEach(function (key) {
       var p = key.split("|"), k = agg[key];
@@ -318,6 +384,10 @@
     if (addE.length) { edges.add(addE); }
     if (updE.length) { edges.update(updE); }
     if (countEl) { countEl.textContent = shown + " of " + total; }
+    if (clusters.length && addN.length && !zoomQueued && window.dealgraphReady) {
+      zoomQueued = true;
+      window.requestAnimationFrame(clusterFonts);
+    }
     window.dgShown = shown;
     return shown;
   }
@@ -351,23 +421,36 @@
   }
   network.setData({ nodes: nodes, edges: edges });
 
-  // cluster labels keep a readable size when the overview is zoomed out
-  var zoomQueued = false;
+  // cluster labels: a readable size at every zoom, biggest clusters first, and a label
+  // only where it does not cover one already placed
   function clusterFonts() {
     zoomQueued = false;
     if (!clusters.length) { return; }
     var scale = network.getScale();
-    var size = Math.max(15, Math.min(15 / scale, 400));
     var ids = nodes.getIds({ filter: function (n) { return n.group === "dg-cluster"; } });
-    ids.sort(function (a, b) { return clusters[b.slice(8)].m.length - clusters[a.slice(8)].m.length; });
-    var upd = ids.map(function (id, k) {
-      return { id: id, font: { size: k < 25 ? size : 15 } };
+    ids.sort(function (a, b) { return clusters[b.slice(8)].m.length - clusters[a.slice(8)].m.length || (a < b ? -1 : 1); });
+    var pos = network.getPositions(ids), placed = [], upd = [], shownLabels = 0;
+    ids.forEach(function (id) {   // the discs themselves are obstacles too
+      var p = network.canvasToDOM(pos[id]), r = clusters[id.slice(8)].size * scale;
+      placed.push({ l: p.x - r, r: p.x + r, t: p.y - r, b: p.y + r });
+    });
+    ids.forEach(function (id) {
+      var c = clusters[id.slice(8)], lines = c.label.split("\n");
+      var p = network.canvasToDOM(pos[id]);
+      var w = 7.2 * Math.max.apply(null, lines.map(function (l) { return l.length; }));
+      var h = 17 * lines.length, top = p.y + c.size * scale + 2;
+      var box = { l: p.x - w / 2 - 4, r: p.x + w / 2 + 4, t: top, b: top + h };
+      var free = placed.every(function (q) { return box.r < q.l || box.l > q.r || box.b < q.t || box.t > q.b; });
+      if (free) { placed.push(box); shownLabels++; }
+      upd.push({ id: id, font: { size: free ? 13 / scale : 0.01 } });
     });
     nodes.update(upd);
+    document.body.setAttribute("data-cluster-labels", shownLabels);
   }
   network.on("zoom", function () {
     if (!zoomQueued) { zoomQueued = true; window.requestAnimationFrame(clusterFonts); }
   });
+  network.on("dragEnd", function () { if (!zoomQueued) { zoomQueued = true; window.requestAnimationFrame(clusterFonts); } });
   if (clusters.length) { network.once("afterDrawing", clusterFonts); }
 
   // -- details panel ------------------------------------------------------------------
@@ -714,7 +797,7 @@
   function findable(id) {
     var r = records[id];
     if (r && r.r && !revealed[id]) { return false; }
-    if (!visible[id]) { return false; }
+    if (!isVisible(id)) { return false; }
     if (!r && !nodeById[id]) { return false; }
     return true;
   }
@@ -825,7 +908,7 @@
       var next = isDeal(u) ? records[u].p || [] : dealsOf[u] || [];
       for (var i = 0; i < next.length; i++) {
         var v = next[i];
-        if (dist.hasOwnProperty(v) || !visible[v] || (records[v] && records[v].r && !revealed[v])) { continue; }
+        if (dist.hasOwnProperty(v) || !isVisible(v) || (records[v] && records[v].r && !revealed[v])) { continue; }
         dist[v] = dist[u] + 1;
         queue.push(v);
       }
@@ -901,8 +984,10 @@
   function applyFilters() {
     var t0 = performance.now();
     computeVisible();
+    var t1 = performance.now();
     var shown = render();
     window.dgFilterMs = performance.now() - t0;
+    window.dgFilterSplit = [t1 - t0, window.dgFilterMs - (t1 - t0)];
     return shown;
   }
 
