@@ -129,25 +129,27 @@ class Graph:
         return load_paths(self.store, items, format, mapping, **options)
 
     # -- asking -------------------------------------------------------------------------
-    def query(self, name: str, *, as_of=None, queries: str | os.PathLike | None = None,
-              **params) -> Rows:
+    def query(self, name: str, /, *, as_of=None, queries: str | os.PathLike | None = None,
+              params: dict | None = None, **keywords) -> Rows:
         """Run the saved query ``name`` with its parameters as keywords — entities by id,
         name or alias, whole numbers as ints, dates as ``datetime.date`` or ISO text — and
         return its ``Rows``. ``as_of`` leaves out deals announced after that date or ended
-        before it; ``queries`` is a directory of your own ``.cypher`` queries."""
+        before it; ``queries`` is a directory of your own ``.cypher`` queries; ``params``
+        gives parameters as a dict (for names such as ``as_of`` that are keywords here)."""
         from .queries import run_saved_query
-        values = {k: _param_value(v) for k, v in params.items()}
+        values = {k: _param_value(v) for k, v in {**(params or {}), **keywords}.items()}
         result = run_saved_query(self.store, name, values, as_of=_param_value(as_of),
                                  extra_dir=queries)
         return Rows.of(self.store, result)
 
-    def cypher(self, text: str, *, write: bool = False, **params) -> Rows:
-        """Run Cypher ``text`` with ``$`` parameters given as keywords. It is read-only
-        unless ``write=True`` (Neo4j only). On the embedded store it runs on the
-        NetworkX graph, for the subset of Cypher in docs/python.md; anything else is
-        refused with an error naming the construct."""
+    def cypher(self, text: str, /, *, write: bool = False, params: dict | None = None,
+               **keywords) -> Rows:
+        """Run Cypher ``text`` with ``$`` parameters given as keywords (or as a dict,
+        ``params``). It is read-only unless ``write=True`` (Neo4j only). On the embedded
+        store it runs on the NetworkX graph, for the subset of Cypher in docs/python.md;
+        anything else is refused with an error naming the construct."""
         from .queries.adhoc import run_cypher_text
-        values = {k: _param_value(v) for k, v in params.items()}
+        values = {k: _param_value(v) for k, v in {**(params or {}), **keywords}.items()}
         return Rows.of(self.store, run_cypher_text(self.store, text, values, write=write))
 
     # -- selecting ------------------------------------------------------------------------

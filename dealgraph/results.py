@@ -16,7 +16,7 @@ import html
 import os
 from dataclasses import dataclass, field
 
-from .errors import DealgraphError, NotFound
+from .errors import DealgraphError, NotFound, ParameterError
 from .graph.records import Subgraph
 from .graph.store import Store
 
@@ -53,7 +53,10 @@ class Rows:
         return self.rows[index]
 
     def head(self, n: int) -> "Rows":
-        """The first ``n`` rows."""
+        """The first ``n`` rows (``n`` at least 1)."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ParameterError(f"${{limit}}: must be a whole number of at least 1, got {n!r}",
+                                 params={"limit": "n"})
         return Rows(self.columns, self.rows[:n], self.notes, self.query, self.params,
                     self.store)
 

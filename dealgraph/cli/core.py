@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from ..demo import run_demo
-from ..loaders import INPUT_FORMATS, load_paths, preview_paths
+from ..api import Graph
+from ..loaders import INPUT_FORMATS
 from .main import cli, format_option, one_line, print_mapping, store_options
 
 
@@ -59,10 +60,9 @@ def load(paths, mapping, input_format, as_json, dry_run, strict, opener):
                                f"--format {input_format}")
     fmt = "json" if as_json else "table"
     with opener() as store:
-        if dry_run:
-            preview = preview_paths(store, list(paths), input_format, mapping, strict=strict)
-        else:
-            summary = load_paths(store, list(paths), input_format, mapping, strict=strict)
+        result = Graph(store).load(list(paths), mapping=mapping, format=input_format,
+                                   dry_run=dry_run, strict=strict)
+    preview = summary = result
     if not dry_run:
         print_mapping(summary.as_dict(), fmt)
         _echo_warnings(summary.warnings, SHOWN_WARNINGS)
@@ -88,7 +88,7 @@ def stats(fmt, opener):
     Example: dealgraph stats --format json
     """
     with opener() as store:
-        result = store.stats()
+        result = Graph(store).stats()
     print_mapping(result, fmt)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from ..api import Graph
 from ..errors import DealgraphError, NotFound
 from .main import cli, format_option, one_line, parse_params, store_options
 
@@ -140,11 +141,11 @@ def run_command(name, params, as_of, fmt, limit, map_path, queries_dir, opener):
 
     Example: dealgraph query run investors -p target=Huawei --format json
     """
-    from ..queries import run_saved_query
     raw = parse_params(params)
     with opener() as store:
-        result = run_saved_query(store, name, raw, as_of=as_of, limit=limit,
-                                 extra_dir=queries_dir)
+        result = Graph(store).query(name, as_of=as_of, queries=queries_dir, params=raw)
+        if limit is not None:
+            result = result.head(limit)
         if map_path is not None:
             _write_map(store, result, map_path, name)
     click.echo(render_rows(result.columns, result.rows, fmt), nl=False)
@@ -195,7 +196,7 @@ def cypher_command(text, script, params, fmt, write, opener):
 
     Example: dealgraph cypher "MATCH (f:Firm {country: $cc}) RETURN f.id, f.name" -p cc=CN
     """
-    from ..queries.adhoc import parse_value, run_cypher_text
+    from ..queries.adhoc import parse_value
     if (text is None) == (script is None):
         raise click.UsageError("give either the Cypher TEXT or --file SCRIPT")
     values = {k: parse_value(v) for k, v in parse_params(params).items()}
@@ -205,7 +206,7 @@ def cypher_command(text, script, params, fmt, write, opener):
             result = run_cypher_script(store, _read_script(script), values, write=write,
                                        source=str(script))
         else:
-            result = run_cypher_text(store, text, values, write=write)
+            result = Graph(store).cypher(text, write=write, params=values)
     if result.columns or script is None:
         click.echo(render_rows(result.columns, result.rows, fmt), nl=False)
     for note in result.notes:
