@@ -99,4 +99,6 @@ def run_saved_query(store, name: str, raw_params: dict[str, str] | None = None,
     if limit is not None:
         rows = rows[:limit]
     notes = [query.notes[store.backend]] if store.backend in query.notes else []
+    if not rows and query.explain is not None:
+        notes.append(query.explain(store, params))
     return QueryResult(query.columns, rows, notes, query, params)

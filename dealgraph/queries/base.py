@@ -252,6 +252,7 @@ class SavedQuery:
     local_graph: Callable | None = None
     check: Callable | None = None
     cypher_runner: Callable | None = None
+    explain: Callable | None = None
     example: dict = field(default_factory=dict)
     notes: dict = field(default_factory=dict)
     details: str = ""
@@ -263,8 +264,10 @@ class SavedQuery:
         """Build a query from a module that declares NAME, QUESTION, PARAMS, COLUMNS,
         CYPHER and ``networkx(g, params)`` (plus optional SORT, ORDERED, SCOPE, EXAMPLE,
         DETAILS (for the docs), NOTES (by backend, printed with the results),
-        ``local_graph(store, params)``, ``check(params)`` and
-        ``run_cypher(store, params)`` for queries that post-process Cypher results)."""
+        ``local_graph(store, params)``, ``check(params)``,
+        ``run_cypher(store, params)`` for queries that post-process Cypher results, and
+        ``explain_empty(store, params)``: a note saying why an answer is empty and what
+        to change, through the store interface so both stores say the same)."""
         missing = [a for a in ("NAME", "QUESTION", "PARAMS", "COLUMNS", "CYPHER")
                    if not hasattr(module, a)]
         if missing:
@@ -277,6 +280,7 @@ class SavedQuery:
             ordered=tuple(getattr(module, "ORDERED", ())), scope=getattr(module, "SCOPE", None),
             local_graph=getattr(module, "local_graph", None), check=getattr(module, "check", None),
             cypher_runner=getattr(module, "run_cypher", None),
+            explain=getattr(module, "explain_empty", None),
             example=dict(getattr(module, "EXAMPLE", {})), notes=dict(getattr(module, "NOTES", {})),
             details=getattr(module, "DETAILS", ""), origin=module.__name__, doc=doc)
 

@@ -64,3 +64,18 @@ def networkx(g, params):
             by_kind.setdefault(g.nodes[deal].get("kind"), []).append(deal)
     return [{"kind": kind, "count": len(deals), "deals": sorted(deals)}
             for kind, deals in by_kind.items()]
+
+
+def explain_empty(store, params) -> str:
+    """Why no deal was found: how many entities each country has."""
+    from ..graph.countries import country_label
+    counts = {c: len(store.entities_where("country", params[c]))
+              for c in ("country_a", "country_b")}
+    when = f" in force on {params['as_of']}" if params["as_of"] else ""
+    a, b = (country_label(params[c]) for c in ("country_a", "country_b"))
+    if not all(counts.values()):
+        empty = a if not counts["country_a"] else b
+        return f"no entity in the store is in {empty}"
+    n_a, n_b = (f"{n} entit{'y' if n == 1 else 'ies'}" for n in counts.values())
+    return f"no deal{when} has parties from both {a} ({n_a}) and {b} ({n_b})"
+

@@ -7,7 +7,7 @@ from .counterparty import KIND_LABEL, counterparties, node_fields, reach_graph, 
 
 __all__ = ["NAME", "QUESTION", "PARAMS", "COLUMNS", "CYPHER", "networkx"]
 
-MAX_HOPS = 6
+MAX_HOPS = 10
 
 NAME = "network"
 QUESTION = "Which entities are within `hops` counterparty steps of the entity, and how far?"
@@ -71,3 +71,16 @@ def networkx(g, params):
             frontier = nxt
     return [{"entity": n, **node_fields(g, n), "distance": d}
             for n, d in distance.items() if n != start]
+
+
+def explain_empty(store, params) -> str:
+    """Why nobody is within reach: the entity has no counterparty at all."""
+    entity, as_of = params["entity"], params["as_of"]
+    name = store.node_fields({entity}, ("name",)).get(entity, {}).get("name") or entity
+    when = f" in force on {as_of}" if as_of else ""
+    deals = {deal for _, deal in store.party_pairs({entity}, as_of)}
+    if not deals:
+        return f"{name} has no counterparties: it is party to no deal{when}"
+    return (f"{name} has no counterparties: none of its {len(deals)} deal"
+            f"{'s' * (len(deals) != 1)}{when} has another party")
+

@@ -10,8 +10,13 @@ from .counterparty import Search, in_force, is_deal, parties, source_titles
 
 __all__ = ["NAME", "QUESTION", "PARAMS", "COLUMNS", "CYPHER", "networkx"]
 
-MAX_HOPS = 8
+# Both stores search from the two ends at once (the embedded store in ``local_graph``,
+# Neo4j's ALL SHORTEST planner likewise), so long connections stay cheap: 12 steps
+# across a million deals take well under a second (docs/benchmarks.md).
+MAX_HOPS = 24
 MAX_PATHS = 100
+# How far ``explain_empty`` looks to say how far apart two entities are.
+MEASURE_HOPS = 64
 
 NAME = "paths"
 QUESTION = ("What are the shortest chains of deals connecting two entities, within "
@@ -28,7 +33,9 @@ SORT = ("path", "step")
 SCOPE = {"a": lambda params: (params["max_hops"] + 1) // 2,
          "b": lambda params: params["max_hops"] // 2}
 EXAMPLE = {"a": "Xiaomi", "b": "Huawei"}
-DETAILS = f"At most {MAX_PATHS} paths are listed: the first by the ids along them."
+DETAILS = (f"At most {MAX_PATHS} paths are listed: the first by the ids along them. An "
+           "empty answer says why: how many steps apart the two entities are (and the "
+           "`max_hops` to rerun with), or that they are not connected.")
 
 
 def local_graph(store, params):
@@ -52,6 +59,41 @@ def local_graph(store, params):
     ea, deals_a = ends[0].back(middle)
     eb, deals_b = ends[1].back(middle)
     return store.subgraph(ea | eb | deals_a | deals_b).to_networkx()
+
+
+def distance(store, a: str, b: str, as_of=None, limit: int = MEASURE_HOPS):
+    """(steps, reason): the counterparty steps between ``a`` and ``b`` by a search from
+    both ends, or ``(None, "unconnected")`` when one side runs out of entities, or
+    ``(None, "farther")`` when they are more than ``limit`` steps apart."""
+    ends = [Search(a), Search(b)]
+    while ends[0].level + ends[1].level < limit:
+        if not (ends[0].frontier and ends[1].frontier):
+            return None, "unconnected"
+        near, far = sorted(ends, key=lambda e: len(e.frontier))
+        near.step(store, as_of)
+        meet = [x for x in near.frontier if x in far.dist]
+        if meet:
+            return min(ends[0].dist[x] + ends[1].dist[x] for x in meet), ""
+    return None, "farther"
+
+
+def explain_empty(store, params) -> str:
+    """Why no path was listed, and what to rerun with."""
+    a, b, hops, as_of = params["a"], params["b"], params["max_hops"], params["as_of"]
+    names = store.node_fields({a, b}, ("name",))
+    shown = {x: names.get(x, {}).get("name") or x for x in (a, b)}
+    when = f" as of {as_of}" if as_of else ""
+    steps, reason = distance(store, a, b, as_of)
+    head = f"no path between {shown[a]} and {shown[b]} within {hops} hop{'s' * (hops != 1)}"
+    if steps is None and reason == "unconnected":
+        return (f"no path between {shown[a]} and {shown[b]}: no chain of deals{when} "
+                "connects them at any length")
+    if steps is None:
+        return f"{head}; they are more than {MEASURE_HOPS} apart{when}"
+    if steps <= MAX_HOPS:
+        return f"{head}; they are {steps} apart{when} — rerun with -p max_hops={steps}"
+    return (f"{head}; they are {steps} apart{when}, beyond the {MAX_HOPS} steps paths lists; "
+            "look at the network query around each of them instead")
 
 
 def check(params):
@@ -86,13 +128,13 @@ def networkx(g, params):
     for deal in g.nodes:
         if is_deal(g, deal) and in_force(g, deal, as_of):
             h.add_edges_from((entity, deal) for entity in parties(g, deal))
-    if a not in h or b not in h or not nx.has_path(h, a, b):
+    if a not in h or b not in h:
         return []
-    found = sorted({tuple(p) for p in nx.all_shortest_paths(h, a, b)})
+    found = _first_shortest_paths(h, a, b, MAX_PATHS)
     if not found or len(found[0]) - 1 > 2 * params["max_hops"]:
         return []
     rows = []
-    for number, path in enumerate(found[:MAX_PATHS], start=1):
+    for number, path in enumerate(found, start=1):
         for step in range(len(path) // 2):
             x, deal, y = path[2 * step], path[2 * step + 1], path[2 * step + 2]
             d = g.nodes[deal]
@@ -103,4 +145,27 @@ def networkx(g, params):
                          "to_name": g.nodes[y].get("name"), "sources": source_titles(g, deal)})
     return rows
 
+
+def _first_shortest_paths(h, a, b, limit: int) -> list[tuple]:
+    """The first ``limit`` shortest paths from ``a`` to ``b`` in the order of the ids
+    along them, found by a depth-first walk that tries the next nodes in id order
+    (without listing every shortest path, which can be millions at 12 steps)."""
+    to_b = nx.single_source_shortest_path_length(h, b)
+    if a not in to_b:
+        return []
+    found: list[tuple] = []
+    path = [a]
+
+    def walk(x):
+        if len(found) >= limit:
+            return
+        if x == b:
+            found.append(tuple(path))
+            return
+        for y in sorted(y for y in h.adj[x] if to_b.get(y) == to_b[x] - 1):
+            path.append(y)
+            walk(y)
+            path.pop()
+    walk(a)
+    return found
 

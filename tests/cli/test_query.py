@@ -57,7 +57,7 @@ def test_list_with_user_queries(runner):
 def test_show(runner):
     result = invoke(runner, ["query", "show", "network"])
     assert result.exit_code == 0
-    assert "hops (int 1..6; default 2)" in result.stdout
+    assert "hops (int 1..10; default 2)" in result.stdout
     assert "MATCH (s:Entity {id: $entity})" in result.stdout
     shown = json.loads(invoke(runner, ["query", "show", "paths", "--format", "json"]).stdout)
     assert [p["name"] for p in shown["parameters"]] == ["a", "b", "max_hops"]
@@ -117,12 +117,12 @@ def test_run_map(runner, seeded, tmp_path):
 @pytest.mark.parametrize("args,starts", [
     (["query", "run", "network", "-p", "entity=Nobody Inc"], "entity: no entity matches"),
     (["query", "run", "network", "-p", "entity=huawei", "-p", "hops=12"],
-     "hops: must be between 1 and 6, got 12"),
+     "hops: must be between 1 and 10, got 12"),
     (["query", "run", "network", "-p", "entity=huawei", "-p", "hops=many"],
      "hops: expected a whole number"),
     (["query", "run", "paths", "-p", "a=huawei"], "b: missing parameter of query paths"),
     (["query", "run", "paths", "-p", "a=huawei", "-p", "b=xiaomi", "-p", "max_hops=0"],
-     "max_hops: must be between 1 and 8"),
+     "max_hops: must be between 1 and 24"),
     (["query", "run", "brokers", "-p", "limit=-1"], "limit: must be between 1 and 1000"),
     (["query", "run", "exposure", "-p", "government=xiaomi"], "government: xiaomi (Xiaomi)"),
     (["query", "run", "cross-border", "-p", "country_a=CN", "-p", "country_b=Germania Magna"],

@@ -62,11 +62,11 @@ def test_unknown_entity_is_named_with_suggestions(seed_store, name):
 
 
 @pytest.mark.parametrize("name,param,value,expected", [
-    ("network", "hops", "0", "hops: must be between 1 and 6, got 0"),
-    ("network", "hops", "7", "hops: must be between 1 and 6, got 7"),
+    ("network", "hops", "0", "hops: must be between 1 and 10, got 0"),
+    ("network", "hops", "11", "hops: must be between 1 and 10, got 11"),
     ("network", "hops", "two", "hops: expected a whole number, got 'two'"),
     ("network", "hops", "1.5", "hops: expected a whole number"),
-    ("paths", "max_hops", "9", "max_hops: must be between 1 and 8, got 9"),
+    ("paths", "max_hops", "25", "max_hops: must be between 1 and 24, got 25"),
     ("brokers", "limit", "0", "limit: must be between 1 and 1000, got 0"),
     ("brokers", "limit", "1001", "limit: must be between 1 and 1000, got 1001"),
     ("cross-border", "country_a", "Atlantis", "country_a: 'Atlantis' is not a country"),
