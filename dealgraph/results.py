@@ -159,11 +159,17 @@ class Selected:
     def map(self, **options) -> "Map":
         """An interactive, offline map of the selection (a ``Map``: shown inline in
         Jupyter, ``.save(path)`` writes it). ``options`` go to
-        ``dealgraph.viz.render.render_map`` (``title``, ``view``, ``show_sources``…)."""
+        ``dealgraph.viz.render.render_map`` (``title``, ``view``, ``show_sources``,
+        ``caption``, ``overview``…; ``positions`` may be a positions file). The store
+        goes along, so entities show their true deal counts, as ``dealgraph map`` does."""
         from .mapview import Map
         if not self.subgraph.nodes:
             raise NotFound(f"nothing to map: the selection ({self.question}) is empty")
         options.setdefault("title", f"dealgraph map: {self.question}")
+        options.setdefault("store", self.store)
+        if isinstance(options.get("positions"), (str, os.PathLike)):
+            from .viz.render import read_positions
+            options["positions"] = read_positions(options["positions"])
         return Map.render(self.subgraph, **options)
 
     def export(self, format: str, path: str | os.PathLike, *, title: str | None = None):

@@ -180,7 +180,8 @@ def test_subgraph_errors_name_the_keyword(g):
 
 
 def test_map_shows_itself_in_a_sandboxed_frame_and_saves(g, tmp_path):
-    m = g.subgraph(focus="Xiaomi", hops=1).map(title="<Xiaomi>", view="counterparties")
+    m = g.subgraph(focus="Xiaomi", hops=1).map(title="<Xiaomi>", view="counterparties",
+                                                caption="Caption passed through")
     frame = m._repr_html_()
     assert frame.startswith('<iframe sandbox="allow-scripts" ')
     assert "<script" not in frame and "&lt;script" in frame and 'title="&lt;Xiaomi&gt;"' in frame
@@ -188,6 +189,7 @@ def test_map_shows_itself_in_a_sandboxed_frame_and_saves(g, tmp_path):
     page = (tmp_path / "m.html").read_text(encoding="utf-8")
     assert page == m.html and info.nodes == m.nodes == len(read_map_data(page)["nodes"])
     assert read_map_data(page)["meta"]["view"] == "counterparties"
+    assert "Caption passed through" in page
 
 
 def test_map_of_an_empty_selection_is_refused(g):
