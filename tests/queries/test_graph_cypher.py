@@ -31,6 +31,21 @@ def test_parameters_and_literals_reach_the_engine_exactly(seeded):
                            {"n": tricky}).rows == []
 
 
+@pytest.mark.parametrize("probe", ['"+__import__("os").getcwd()+"', "\\\"); x = (\"",
+                                   "'}) MATCH (n) RETURN n //", "*/ RETURN 1 /*"])
+def test_hostile_values_are_data_for_the_engine(seeded, probe, monkeypatch):
+    import builtins
+    calls = []
+    real = builtins.__import__
+    monkeypatch.setattr(builtins, "__import__",
+                        lambda name, *a, **k: calls.append(name) or real(name, *a, **k))
+    rows = run_cypher_text(seeded, "MATCH (f:Firm) WHERE f.name = $v OR f.id = $v "
+                                   "RETURN f.id", {"v": probe}).rows
+    assert rows == [] and "os" not in calls
+    with pytest.raises(Unsupported):  # the same text written into the statement
+        run_cypher_text(seeded, f"MATCH (f:Firm) WHERE f.name = {probe} RETURN f.id")
+
+
 def test_comments_and_case(seeded):
     rows = run_cypher_text(seeded, "match (d:Deal) // every deal\n/* all of them */ "
                            "return Count(d) as n").rows
