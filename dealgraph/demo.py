@@ -20,14 +20,10 @@ def run_demo(store: Store, out_dir: Path) -> str:
              "  " + ", ".join(f"{stats[k]} {k}" for k in ("Firm", "Government", "Person",
                                                           "Deal", "Source"))
              + f", {stats['parties']} deal parties"]
-    try:
-        from .viz.render import write_map
-    except ImportError:
-        write_map = None
-    if write_map is not None:
-        path = out_dir / "map.html"
-        write_map(store.subgraph(None), path, title="dealgraph demo: seed network")
-        lines.append(f"Map of the whole network: {path}")
+    from .viz.render import write_map
+    path = out_dir / "map.html"
+    write_map(store.subgraph(None), path, title="dealgraph demo: seed network")
+    lines.append(f"Map of the whole network: {path}")
     store_flag = f" --store {store.path}" if store.backend == "embedded" else " --backend neo4j"
     lines += ["Next, for example:",
               f"  dealgraph query run partners -p entity=Xiaomi{store_flag}",

@@ -154,11 +154,7 @@ def run_command(name, params, as_of, fmt, limit, map_path, queries_dir, opener):
 
 
 def _write_map(store, result, path: Path, name: str) -> None:
-    try:
-        from ..viz.render import subgraph_for_rows, write_map, write_paths_map
-    except ImportError:
-        raise DealgraphError("--map: maps are not available in this installation "
-                             "(dealgraph.viz.render is missing)") from None
+    from ..viz.render import subgraph_for_rows, write_map, write_paths_map
     if result.query is not None and result.query.name == "paths":
         info = write_paths_map(store, result, path)
         click.echo(f"Wrote {info.describe()}", err=True)

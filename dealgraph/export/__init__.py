@@ -119,10 +119,7 @@ def _row_values(row):
 
 
 def _run_query(store: Store, query: str, params: dict | None, as_of: str | None):
-    try:
-        from ..queries import run_saved_query
-    except ImportError:
-        raise DealgraphError("saved queries are not available in this installation") from None
+    from ..queries import run_saved_query  # here: exports of a selection need no queries
     return run_saved_query(store, query, dict(params or {}), as_of=as_of)
 
 

@@ -117,11 +117,8 @@ def _csp(map_html: str | None) -> str:
             "img-src data:; font-src data:; base-uri 'none'; form-action 'none'")
 
 
-def _map_html(sub: Subgraph, title: str) -> str | None:
-    try:
-        from ..viz.render import render_map
-    except ImportError:
-        return None
+def _map_html(sub: Subgraph, title: str) -> str:
+    from ..viz.render import render_map  # here: jinja2 and the assets only when needed
     return render_map(sub, title=title)
 
 

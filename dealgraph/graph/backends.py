@@ -12,35 +12,15 @@ with ``NEO4J_URI``, ``NEO4J_USER``, ``NEO4J_PASSWORD`` and ``NEO4J_DATABASE``.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 from ..errors import StoreUnavailable
+from .neo4j_settings import Neo4jSettings
 from .store import Store
 
 __all__ = ["open_store", "Neo4jSettings", "BACKENDS", "DEFAULT_STORE"]
 
 BACKENDS = ("embedded", "neo4j")
 DEFAULT_STORE = "dealgraph.db"
-
-
-@dataclass
-class Neo4jSettings:
-    """Where and how to reach Neo4j; unset fields come from the environment."""
-    uri: str | None = None
-    user: str | None = None
-    password: str | None = None
-    database: str | None = None
-    notifications: bool = False  # count the server's notifications (see notifications.py)
-
-    def resolved(self) -> "Neo4jSettings":
-        env = os.environ
-        return Neo4jSettings(
-            uri=self.uri or env.get("NEO4J_URI") or "bolt://127.0.0.1:7687",
-            user=self.user or env.get("NEO4J_USER") or "neo4j",
-            password=self.password if self.password is not None else env.get("NEO4J_PASSWORD"),
-            database=self.database or env.get("NEO4J_DATABASE") or None,
-            notifications=self.notifications,
-        )
 
 
 def open_store(backend: str | None = None, path: str | None = None,

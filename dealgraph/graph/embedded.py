@@ -270,6 +270,9 @@ class EmbeddedStore(Store):
 
     def party_pairs(self, entity_ids: Iterable[str], as_of: str | None = None,
                     skip: Iterable[str] = ()) -> list[tuple[str, str]]:
+        """(party, deal) for every party of every deal that one of ``entity_ids`` is party
+        to, leaving out the deals in ``skip`` and, with ``as_of``, the deals not in force
+        then: one counterparty step, for searches that need no properties."""
         deals: dict[str, None] = {}
         skip = skip if isinstance(skip, (set, frozenset, dict)) else set(skip)
         for (deal,) in self._in_chunks(
@@ -285,6 +288,8 @@ class EmbeddedStore(Store):
             f"SELECT src, dst FROM rels WHERE type='{_PARTY}' AND dst IN ({{marks}})", deals)]
 
     def node_fields(self, ids: Iterable[str], keys: tuple[str, ...]) -> dict[str, dict]:
+        """For each of ``ids`` in the store: its ``label`` and those of the scalar
+        properties ``keys`` it has, as a NetworkX node attribute dict."""
         for key in keys:
             if not key.isidentifier():
                 raise ValueError(f"bad property name {key!r}")
@@ -317,11 +322,15 @@ class EmbeddedStore(Store):
 
     def counterparty_pairs(self, entity_ids: Iterable[str],
                            as_of: str | None = None) -> set[tuple[str, str]]:
+        """(entity, other) for each of ``entity_ids`` and each other entity party to a
+        deal it is party to (in force as of ``as_of``): one counterparty step."""
         sql, params = self._counterparty_step(entity_ids, as_of)
         return set(self.db.execute(f"SELECT r1.src, r2.src {sql}", params).fetchall())
 
     def counterparties_of(self, entity_ids: Iterable[str], as_of: str | None = None,
                           keys: tuple[str, ...] = ()) -> dict[str, dict]:
+        """The counterparties of any of ``entity_ids`` (as in ``counterparty_pairs``),
+        each with its ``node_fields`` ``keys``."""
         for key in keys:
             if not key.isidentifier():
                 raise ValueError(f"bad property name {key!r}")
@@ -337,6 +346,8 @@ class EmbeddedStore(Store):
                                              if v is not None}} for row in rows}
 
     def counterparty_links(self, as_of: str | None = None) -> set[tuple[str, str]]:
+        """Every pair ``(a, b)``, ``a < b``, of entities party to one deal (in force as of
+        ``as_of``): the whole counterparty network, without building the whole graph."""
         sql = (f"SELECT DISTINCT r1.src, r2.src FROM rels r1 JOIN rels r2 ON r2.dst = r1.dst "
                f"AND r2.type = '{_PARTY}'"
                + (" JOIN nodes d ON d.id = r1.dst" if as_of is not None else "")
@@ -365,9 +376,6 @@ class EmbeddedStore(Store):
             return sub
         with self.reading():
             return self._subgraph(set(ids))
-
-    def neighbourhood(self, entity_id: str, hops: int = 1) -> Subgraph:
-        return self.neighbourhoods([entity_id], hops)
 
     def neighbourhoods(self, entity_ids: Iterable[str], hops: int = 1) -> Subgraph:
         """``Store.neighbourhoods`` in one read transaction: each step reads the parties of

@@ -24,7 +24,7 @@ from neo4j.exceptions import AuthError, ClientError, ConfigurationError, DriverE
     IncompleteCommit, Neo4jError, ServiceUnavailable, SessionExpired, TransientError
 
 from ..errors import DealgraphError, StoreUnavailable
-from .backends import Neo4jSettings
+from .neo4j_settings import Neo4jSettings
 from .model import ENTITY_LABEL, MODEL
 from .notifications import driver_config
 from .records import ApplySummary, Batch, Node, Rel, Subgraph

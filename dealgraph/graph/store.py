@@ -147,55 +147,10 @@ class Store(ABC):
         """Ids of the nodes with a ``rel_type`` relationship to one of ``ids``
         (e.g. the subsidiaries of firms with SUBSIDIARY_OF)."""
 
-    def party_pairs(self, entity_ids: Iterable[str], as_of: str | None = None,
-                    skip: Iterable[str] = ()) -> list[tuple[str, str]]:
-        """(party, deal) for every party of every deal that one of ``entity_ids`` is party
-        to, leaving out the deals in ``skip`` and, with ``as_of``, the deals not in force
-        then: one counterparty step, for searches that need no properties."""
-        from .dates import deal_in_force
-        skip = set(skip)
-        rels = [r for r in self.deal_parties(entity_ids) if r.dst not in skip]
-        if as_of is not None:
-            deals = self.subgraph({r.dst for r in rels}).nodes
-            rels = [r for r in rels if deal_in_force(deals[r.dst].props, as_of)]
-        return [(r.src, r.dst) for r in rels]
-
-    def node_fields(self, ids: Iterable[str], keys: tuple[str, ...]) -> dict[str, dict]:
-        """For each of ``ids`` in the store: its ``label`` and those of the scalar
-        properties ``keys`` it has, as a NetworkX node attribute dict."""
-        nodes = self.subgraph(ids).nodes
-        return {nid: {"label": n.label, **{k: n.props[k] for k in keys if k in n.props}}
-                for nid, n in nodes.items() if nid in ids}
-
-    def counterparty_pairs(self, entity_ids: Iterable[str],
-                           as_of: str | None = None) -> set[tuple[str, str]]:
-        """(entity, other) for each of ``entity_ids`` and each other entity party to a
-        deal it is party to (in force as of ``as_of``): one counterparty step."""
-        ids = set(entity_ids)
-        by_deal: dict[str, set[str]] = {}
-        for party, deal in self.party_pairs(ids, as_of):
-            by_deal.setdefault(deal, set()).add(party)
-        return {(m, x) for members in by_deal.values() for m in members if m in ids
-                for x in members if x != m}
-
-    def counterparties_of(self, entity_ids: Iterable[str], as_of: str | None = None,
-                          keys: tuple[str, ...] = ()) -> dict[str, dict]:
-        """The counterparties of any of ``entity_ids`` (as in ``counterparty_pairs``),
-        each with its ``node_fields`` ``keys``."""
-        return self.node_fields({x for _, x in self.counterparty_pairs(entity_ids, as_of)},
-                                keys)
-
-    def counterparty_links(self, as_of: str | None = None) -> set[tuple[str, str]]:
-        """Every pair ``(a, b)``, ``a < b``, of entities party to one deal (in force as of
-        ``as_of``): the whole counterparty network, without building the whole graph."""
-        ids = [e.id for e in self.entity_index()]
-        return {(a, b) for a, b in self.counterparty_pairs(ids, as_of) if a < b}
-
+    @abstractmethod
     def entities_where(self, field: str, value) -> set[str]:
         """The ids of the entities whose property ``field`` (a field of the model's
-        entity kinds, e.g. ``country``) equals ``value``."""
-        entity_field(field)
-        return {e.id for e in self.entity_index() if e.props.get(field) == value}
+        entity kinds, e.g. ``country``; ``entity_field`` checks it) equals ``value``."""
 
     @abstractmethod
     def subgraph(self, ids: Iterable[str] | None = None) -> Subgraph:
@@ -250,7 +205,3 @@ class Store(ABC):
             entities |= found
             frontier = found
         return self.subgraph(entities | deals)
-
-    def kinds_count(self) -> dict[str, int]:
-        stats = self.stats()
-        return {k: stats.get(MODEL.kinds[k].label, 0) for k in MODEL.node_kinds}

@@ -44,13 +44,12 @@ from ..errors import LoadError, Problem
 from ..graph.model import MODEL, Field, Kind
 from ..graph.countries import UnknownCountry, parse_country
 from ..graph.values import Implausible, ValueProblem, parse_value
-from .native import RawRecord
+from .native import RawRecord, csv_reader
 
 __all__ = ["Reading", "Mapping", "read_mapping", "read_mapped", "slug", "parse_date_text",
            "parse_amount", "json_objects", "DATA_SUFFIXES"]
 
 DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json")
-csv.field_size_limit(10_000_000)
 
 
 @dataclass
@@ -1111,7 +1110,7 @@ def _read_csv(mapper: _Mapper, path: Path) -> None:
     file = str(path)
     delimiter = m.delimiter or ("\t" if path.suffix.lower() == ".tsv" else ",")
     with open(path, "r", encoding=m.encoding, newline="") as fh:
-        reader = csv.reader(fh, delimiter=delimiter, strict=True)
+        reader = csv_reader(fh, delimiter=delimiter, strict=True)
         try:
             header = next(reader, None)
             if header is None:

@@ -30,10 +30,19 @@ from ..errors import LoadError, Problem
 from ..graph.model import MODEL, Kind
 from ..graph.store import paused_gc
 
-__all__ = ["RawRecord", "read_dataset", "iter_dataset", "DATA_SUFFIXES"]
+__all__ = ["RawRecord", "read_dataset", "iter_dataset", "DATA_SUFFIXES", "csv_reader"]
 
 DATA_SUFFIXES = (".csv", ".json", ".jsonl", ".yaml", ".yml")
-csv.field_size_limit(10_000_000)
+CSV_FIELD_LIMIT = 10_000_000
+
+
+def csv_reader(stream, **options):
+    """``csv.reader`` that accepts cells up to ``CSV_FIELD_LIMIT`` characters (the csv
+    module's default is 131,072). The limit is process-wide, so it is raised here, when a
+    CSV file is read, and never lowered; importing dealgraph changes nothing."""
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
+    return csv.reader(stream, **options)
 
 
 @dataclass(slots=True)
@@ -128,7 +137,7 @@ def _read_file(path: Path, problems: list[Problem]) -> Iterable[RawRecord]:
 
 
 def _read_csv(path: Path, kind: Kind, text: str, problems: list[Problem]) -> Iterator[RawRecord]:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv_reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
         if header is None:
