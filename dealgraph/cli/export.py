@@ -35,14 +35,21 @@ def export_command(fmt, out, selection, query, params, title, opener):
 
     Example: dealgraph export --format report-html --focus Huawei --hops 2 -o huawei.html
     """
+    from ..api import Graph
     from ..export import run_export  # the exporters load only when used
 
     sel = selection
-    filters_given = sel.focus or sel.kinds or sel.statuses or sel.countries
-    as_of, sel.as_of = sel.as_of, None  # run_export applies it to the selection or the query
+    raw = parse_params(params)
     with opener() as store:
-        result = run_export(store, fmt, out, selection=sel if (not query or filters_given) else None,
-                            query=query, params=parse_params(params), as_of=as_of, title=title)
+        if not query and not raw:  # a selection: Graph.subgraph(...).export(...)
+            result = Graph(store).subgraph(sel.focus, sel.hops, kind=sel.kinds,
+                                           status=sel.statuses, country=sel.countries,
+                                           as_of=sel.as_of).export(fmt, out, title=title)
+        else:  # a saved query's rows, exported as run_export describes them
+            filters_given = sel.focus or sel.kinds or sel.statuses or sel.countries
+            as_of, sel.as_of = sel.as_of, None  # run_export applies it to the query
+            result = run_export(store, fmt, out, selection=sel if filters_given else None,
+                                query=query, params=raw, as_of=as_of, title=title)
     for path in result.paths:
         click.echo(f"Wrote {path}")
     click.echo(f"Exported {result.summary()}")
