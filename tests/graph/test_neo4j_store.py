@@ -151,14 +151,14 @@ def test_loading_again_completes_a_load_stopped_between_its_transactions(
     """A multi-transaction load that stopped after some of its transactions (the client
     died): loading the same files again completes it, to the graph a one-transaction load
     gives. The parts are the store's own plan, committed by hand up to the stop."""
-    from dealgraph.loaders import _validate, read_paths
+    from dealgraph.loaders import check_paths
     a, b = two_generated
     load_paths(neo4j_store, [a])
     load_paths(neo4j_store, [b])
     complete = _dump(neo4j_store)
     wipe_neo4j(neo4j_store)
     load_paths(neo4j_store, [a])
-    batch = _validate(read_paths([b]), neo4j_store)
+    batch = check_paths(neo4j_store, [b])
     with neo4j_store.driver.session() as session:
         _, writes = session.execute_read(neo4j_store._plan, batch)
         parts = [(cypher, rows[i:i + 25]) for cypher, rows in writes
