@@ -12,6 +12,15 @@ vis-network's first drawn frame after stabilisation.
     python benchmarks/bench_maps.py                     # 1000 5000 20000
     python benchmarks/bench_maps.py --sizes 1000 5000 --baseline-max 5000
     python benchmarks/bench_maps.py --no-browser
+    python benchmarks/bench_maps.py --network            # the 26k/19k network only
+
+``--network`` (also part of the default run) builds a generated network shaped like
+a real acquisitions network -- about 26,000 entities and 19,000 deals, most deals
+between an acquirer and a target, acquirers skewed so a few are hubs with ~200
+deals, two deals typo'd to years 1201 and 1401, 5 % undated -- and reports build
+time, file size, time to interactive, and filter latency in the page (each filter
+click's ``window.dgFilterMs``; the target is under 300 ms), beside plain pyvis on
+the same graph.
 
 Prints a markdown table. Not a test: numbers depend on the machine.
 """
@@ -91,6 +100,123 @@ def synthetic(n_nodes: int, edges_per_node: int = 4, seed: int = 1) -> Subgraph:
             rels.append(Rel(m, "PARTY_TO", did, {"role": rng.choice(roles)}))
         rels.append(Rel(did, "CITES", f"s{rng.randrange(50)}"))
     return Subgraph(nodes, rels)
+
+
+def acquisitions(n_ent: int = 26_000, n_deal: int = 19_000, seed: int = 11) -> Subgraph:
+    """A network shaped like a real acquisitions network (see the module docstring)."""
+    rng = random.Random(seed)
+    nodes: dict[str, Node] = {}
+    rels: list[Rel] = []
+    for i in range(n_ent):
+        label = "Person" if i % 40 == 0 else "Government" if i % 97 == 0 else "Firm"
+        nodes[f"o{i}"] = Node(f"o{i}", label, {"name": f"Org {i}",
+                                                "country": rng.choice(COUNTRIES)})
+    # acquirers: a Zipf-like skew over the first 6,000 entities; targets: mostly fresh
+    weights = [1 / (i + 1) ** 1.05 for i in range(6000)]
+    kinds = [k for k in MODEL.enums["kind"].values][:4]
+    targets = list(range(6000, n_ent))
+    rng.shuffle(targets)
+    for j in range(n_deal):
+        did = f"a{j}"
+        buyer = rng.choices(range(6000), weights=weights)[0]
+        target = targets[j % len(targets)] if j < len(targets) or rng.random() < 0.5 \
+            else rng.randrange(n_ent)
+        if target == buyer:
+            target = (target + 1) % n_ent
+        props = {"kind": rng.choice(kinds), "status": "completed",
+                 "title": f"Org {buyer} acquires Org {target}",
+                 "value": rng.randint(1, 3000) * 1_000_000, "currency": "USD"}
+        if j == 7:
+            props["announced"] = "1201-03-01"
+        elif j == 11:
+            props["announced"] = "1401-09-15"
+        elif rng.random() > 0.05:
+            props["announced"] = f"{rng.randint(1990, 2024)}-{rng.randint(1, 12):02d}"
+        nodes[did] = Node(did, "Deal", props)
+        rels.append(Rel(f"o{buyer}", "PARTY_TO", did, {"role": "acquirer"}))
+        rels.append(Rel(f"o{target}", "PARTY_TO", did, {"role": "target"}))
+    return Subgraph(nodes, rels)
+
+
+def plain_pyvis_bulk(sub: Subgraph, path: Path) -> tuple[float, int]:
+    """Plain pyvis on a graph too big for its quadratic ``add_edge``: nodes through
+    ``add_node``, edges appended to ``Network.edges`` (what ``add_edge`` builds)."""
+    from pyvis.network import Network
+    t = time.perf_counter()
+    net = Network(height="900px", width="100%", cdn_resources="in_line")
+    drawn = {nid for nid, n in sub.nodes.items() if n.label != "Source"}
+    for nid in sorted(drawn):
+        n = sub.nodes[nid]
+        s = _style(n.label)
+        net.add_node(nid, label=n.name, color=s["color"], shape=s["shape"])
+    for r in sub.rels:
+        if r.src in drawn and r.dst in drawn:
+            net.edges.append({"from": r.src, "to": r.dst, "title": r.props.get("role", r.type)})
+    net.write_html(str(path))
+    return time.perf_counter() - t, path.stat().st_size
+
+
+def filter_latency(browser, path: Path, timeout_s: float) -> list[float]:
+    """Milliseconds of each filter click on the open page (``window.dgFilterMs``):
+    a type, a kind and a country box off and on again, the range, and Reset."""
+    ctx = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = ctx.new_page()
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:"))
+               else r.abort())
+    page.goto(path.resolve().as_uri(), timeout=timeout_s * 1000)
+    page.wait_for_selector("body[data-ready='true']", state="attached", timeout=timeout_s * 1000)
+    times = []
+    for sel in ("input[data-filter='type'][value='Person']",
+                "input[data-filter='kind']", "input[data-filter='country'][value='DE']"):
+        for _ in range(2):
+            page.click(sel)
+            times.append(page.evaluate("window.dgFilterMs"))
+    page.eval_on_selector("#dg-to", "el => { el.value = Math.floor(el.max / 2); "
+                                     "el.dispatchEvent(new Event('input')); }")
+    times.append(page.evaluate("window.dgFilterMs"))
+    page.click("#dg-undated")
+    times.append(page.evaluate("window.dgFilterMs"))
+    page.click("#dg-reset")
+    times.append(page.evaluate("window.dgFilterMs"))
+    ctx.close()
+    return times
+
+
+def network_figures(browser, tmp: Path, timeout_s: float, repeat: int) -> None:
+    """The 26k/19k network: dealgraph beside plain pyvis, printed as a table."""
+    import statistics
+    sub = acquisitions()
+    n_ent = sum(1 for n in sub.nodes.values() if n.label != "Deal")
+    n_deal = len(sub.nodes) - n_ent
+    out = tmp / "network.html"
+    builds = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        info = write_map(sub, out, title="acquisitions network")
+        builds.append(time.perf_counter() - t)
+    tti = lat = None
+    if browser:
+        ttis = [time_to_interactive(browser, out, "body[data-ready='true']",
+                                    "window.dealgraphReadyAt", timeout_s)[0]
+                for _ in range(repeat)]
+        tti = None if None in ttis else min(ttis)
+        lat = filter_latency(browser, out, timeout_s)
+    base = tmp / "network-pyvis.html"
+    bt, bsize = plain_pyvis_bulk(sub, base)
+    btti = None
+    if browser:
+        btti = time_to_interactive(browser, base, "window.__firstDraw > 0", "window.__firstDraw",
+                                   timeout_s, hook=True)[0]
+    print(f"\nGenerated acquisitions network: {n_ent:,} entities, {n_deal:,} deals "
+          f"({info.nodes:,} nodes drawn in the {info.view} view, overview of clusters)\n")
+    print("| map | build + write | HTML size | time to interactive | filter latency "
+          "(median / max of 9 clicks) |")
+    print("|---|---:|---:|---:|---:|")
+    lat_text = (f"{statistics.median(lat):.0f} / {max(lat):.0f} ms" if lat else "–")
+    print(f"| dealgraph (overview) | {min(builds):.2f} s | {info.bytes / 1e6:.1f} MB "
+          f"| {fmt(tti, timeout=timeout_s)} | {lat_text} |")
+    print(f"| plain pyvis (physics on, no filters) | {bt:.2f} s | {bsize / 1e6:.1f} MB "
+          f"| {fmt(btti, timeout=timeout_s)} | – |")
 
 
 def plain_pyvis(sub: Subgraph, path: Path) -> tuple[float, int]:
@@ -181,6 +307,8 @@ def main(argv=None) -> int:
     ap.add_argument("--baseline-max", type=int, default=5000,
                     help="largest size to run the (quadratic) plain-pyvis baseline at")
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--network", action="store_true",
+                    help="only the generated 26k-entity / 19k-deal network")
     ap.add_argument("--timeout", type=float, default=60.0, help="browser timeout (s)")
     ap.add_argument("--repeat", type=int, default=3,
                     help="runs per dealgraph figure; the best is reported (the machine may "
@@ -206,8 +334,16 @@ def main(argv=None) -> int:
           f"{__import__('os').getloadavg()[0]:.1f}; dealgraph figures are the best of "
           f"{args.repeat} runs\n")
     rows = []
+    if args.network:
+        with tempfile.TemporaryDirectory() as tmp:
+            network_figures(browser, Path(tmp), args.timeout, args.repeat)
+        if browser:
+            browser.close()
+            pw.stop()
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
+        network_figures(browser, tmp, args.timeout, args.repeat)
         for n in args.sizes:
             sub = synthetic(n)
             out = tmp / f"map-{n}.html"

@@ -142,12 +142,15 @@ def _pack(components: list[list[tuple[int, float, float]]], node_ids: list[str],
     return {k: (round(x - mx), round(y - my)) for k, (x, y) in out.items()}
 
 
-def pack_discs(radii: list[float], gap: float = 0.0) -> list[tuple[float, float]]:
-    """Centres for discs of ``radii`` shelf-packed in rows, largest first, around the
-    origin (returned in the order of ``radii``); ``gap`` is added around each disc."""
-    order = sorted(range(len(radii)), key=lambda i: -radii[i])
+def pack_discs(radii: list[float], gap: float = 0.0, below: float = 0.0,
+               order_key: list | None = None) -> list[tuple[float, float]]:
+    """Centres for discs of ``radii`` shelf-packed in rows around the origin (returned
+    in the order of ``radii``): largest first, or by ``order_key`` descending; ``gap``
+    is added around each disc and ``below`` times its radius under it (room for a label)."""
+    key = order_key or [(r,) for r in radii]
+    order = sorted(range(len(radii)), key=lambda i: (key[i], radii[i]), reverse=True)
     padded = [radii[i] + gap / 2 for i in order]
-    area = sum((2 * r) ** 2 for r in padded)
+    area = sum((2 * r) * (2 * r + below * r) for r in padded)
     row_width = max(max(padded, default=0.0) * 2, math.sqrt(area))
     centres: list[tuple[float, float]] = [(0.0, 0.0)] * len(radii)
     x0 = y0 = row_height = 0.0
@@ -157,7 +160,7 @@ def pack_discs(radii: list[float], gap: float = 0.0) -> list[tuple[float, float]
             x0, y0, row_height = 0.0, y0 + row_height, 0.0
         centres[i] = (x0 + r, y0 + r)
         x0 += d
-        row_height = max(row_height, d)
+        row_height = max(row_height, d + below * r)
     if not centres:
         return []
     xs = [c[0] for c in centres]

@@ -42,7 +42,9 @@ class Cluster:
     entities: int = 0
 
 
-def _groups(node_ids: list[str], edges: list[tuple[str, str]]) -> list[list[str]]:
+def _groups(node_ids: list[str], edges: list[tuple[str, str]]) -> tuple[list[list[str]], list[int]]:
+    """The clusters' members, and for each the number of small components it gathers
+    (0 for a component or a part of one)."""
     graph = nx.Graph()
     graph.add_nodes_from(node_ids)
     graph.add_edges_from((a, b) for a, b in edges if a != b)
@@ -57,15 +59,20 @@ def _groups(node_ids: list[str], edges: list[tuple[str, str]]) -> list[list[str]
             groups.extend(sorted(p) for p in _tree_cut(graph, comp, MAX_CLUSTER // 2))
     # buckets of small components, similar sizes together
     small.sort(key=lambda c: (len(c), min(c)))
+    gathered = [0] * len(groups)
     bucket: list[str] = []
+    count = 0
     for comp in small:
         if bucket and len(bucket) + len(comp) > MAX_CLUSTER:
             groups.append(bucket)
-            bucket = []
+            gathered.append(count)
+            bucket, count = [], 0
         bucket.extend(sorted(comp))
+        count += 1
     if bucket:
         groups.append(bucket)
-    return groups
+        gathered.append(count)
+    return groups, gathered
 
 
 def _tree_cut(graph: nx.Graph, comp: set[str], target: int) -> list[list[str]]:
@@ -105,7 +112,7 @@ def build_clusters(node_ids: list[str], edges: list[tuple[str, str]],
                    is_entity: set[str]) -> tuple[list[Cluster], dict[str, tuple[int, int]]]:
     """Clusters of the nodes and every node's position (members placed inside their
     cluster's disc). ``importance`` ranks entities for the labels."""
-    groups = _groups(node_ids, edges)
+    groups, gathered = _groups(node_ids, edges)
     member_of = {m: i for i, g in enumerate(groups) for m in g}
     inner: list[list[tuple[str, str]]] = [[] for _ in groups]
     for a, b in edges:
@@ -115,7 +122,10 @@ def build_clusters(node_ids: list[str], edges: list[tuple[str, str]],
     local = [radial_layout(g, inner[i]) for i, g in enumerate(groups)]
     radii = [max((math.hypot(x, y) for x, y in pos.values()), default=0.0) + SPACING
              for pos in local]
-    centres = pack_discs(radii, gap=SPACING * 2)
+    # the clusters with the biggest dealers first; gathered small components last
+    weight = [(-1 if gathered[i] else 0, max((importance.get(m, 0) for m in g), default=0))
+              for i, g in enumerate(groups)]
+    centres = pack_discs(radii, gap=SPACING * 2, below=0.8, order_key=weight)
     clusters: list[Cluster] = []
     positions: dict[str, tuple[int, int]] = {}
     for i, g in enumerate(groups):
@@ -125,6 +135,8 @@ def build_clusters(node_ids: list[str], edges: list[tuple[str, str]],
         ents = [m for m in g if m in is_entity]
         top = sorted(ents, key=lambda m: (-importance.get(m, 0), names.get(m, m)))[:TOP_NAMES]
         label = "\n".join(_short_name(names.get(m, m)) for m in top)
+        if gathered[i]:
+            label = f"{gathered[i]:,} small groups\n" + label
         if len(ents) > len(top):
             label += f"\n+ {len(ents) - len(top):,} more"
         clusters.append(Cluster(f"cluster:{i}", g, label, round(cx), round(cy),

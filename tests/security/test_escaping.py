@@ -155,6 +155,37 @@ def test_map_focused_on_a_hostile_name(stores, open_page):
     _assert_inert(rec)
 
 
+def test_map_tools_keep_hostile_names_as_text(stores, open_page):
+    """The overview's cluster labels and details, the paths box and its status, the
+    ring's expansion and the SVG export, all with XSS-probe names: text, nothing runs."""
+    path = stores[0] / "tools.html"
+    _make(stores, "hostile", ["map", "--overview", "--view", "deals", "--title", TITLE,
+                              "--caption", XSS_PROBES[1], "-o", str(path)])
+    rec = _open(open_page, path, READY)
+    _assert_inert(rec)
+    page = rec.page
+    assert page.text_content("#dg-caption") == XSS_PROBES[1]
+    firms = [f for f in hostile_records()["firms"] if f["name"] in XSS_PROBES]
+    # a cluster's details list its biggest dealers by name
+    page.evaluate("window.dgNetwork.emit('hoverNode', {node: 'cluster:0'})")
+    page.wait_for_selector("#dg-details[data-showing='node:cluster:0']")
+    # paths between two hostile names, found through the paths box
+    a, b = firms[0], firms[1]
+    page.evaluate("([a, b]) => window.dg.showPaths(a, b)", [a["id"], b["id"]])
+    status = page.text_content("#dg-path-status")
+    assert a["name"] in status and b["name"] in status
+    assert page.input_value("#dg-path-a") == a["name"]
+    page.evaluate("([a]) => window.dg.focus(a)", [a["id"]])
+    assert page.text_content("#dg-details .dg-name") == a["name"]
+    # the SVG export: names are text nodes, no element or attribute comes from data
+    svg = ET.fromstring(page.evaluate("window.dg.svgText()"))
+    tags = {e.tag.split("}")[-1] for e in svg.iter()}
+    assert tags <= {"svg", "rect", "g", "line", "circle", "polygon", "text"}, tags
+    assert not [k for e in svg.iter() for k in e.attrib if k.lower().startswith("on")]
+    page.evaluate("window.dg.reset()")
+    _assert_inert(rec)
+
+
 def test_html_report_runs_nothing_and_shows_the_text(stores, open_page):
     root = stores[0]
     _make(stores, "benign", ["export", "--format", "report-html", "-o",

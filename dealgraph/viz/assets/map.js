@@ -1099,7 +1099,11 @@
   function svgEl(tag, attrs, text) {
     var e = document.createElementNS(SVGNS, tag);
     Object.keys(attrs).forEach(function (k) { e.setAttribute(k, String(attrs[k])); });
-    if (text !== undefined) { e.textContent = String(text); }
+    // characters XML 1.0 cannot hold (control characters, lone surrogates) are dropped,
+    // so the file parses wherever it is opened
+    if (text !== undefined) {
+      e.textContent = String(text).replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "$1");
+    }
     return e;
   }
   function colourOf(item) {
