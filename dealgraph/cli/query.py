@@ -39,8 +39,36 @@ def _cell(value, sep: str = "; ") -> str:
     return str(value)
 
 
-def render_rows(columns, rows, fmt: str) -> str:
-    """Rows as an aligned table, a JSON list of objects keyed by ``columns``, or CSV."""
+# Table cells longer than this are cut (lists after the last whole item, with a count of
+# the rest); JSON and CSV keep every value whole.
+MAX_CELL = 60
+
+
+def _table_cell(column: str, value, max_cell: int | None = MAX_CELL) -> str:
+    """A value as one table cell: one line, a country code with its name beside it,
+    and at most ``max_cell`` characters (None: whole)."""
+    if column == "country" and isinstance(value, str) and value:
+        from ..graph.countries import country_label
+        value = country_label(value)
+    text = one_line(" ".join(_cell(value).split()))
+    if max_cell is None or len(text) <= max_cell:
+        return text
+    if isinstance(value, (list, tuple)):
+        items = [one_line(" ".join(_cell(v).split())) for v in value]
+        kept: list[str] = []
+        for item in items:
+            rest = f" … (+{len(items) - len(kept) - 1} more)"
+            if len("; ".join(kept + [item])) + len(rest) > max_cell:
+                break
+            kept.append(item)
+        if kept:
+            return f"{'; '.join(kept)} … (+{len(items) - len(kept)} more)"
+    return text[:max_cell - 1] + "…"
+
+
+def render_rows(columns, rows, fmt: str, max_cell: int | None = MAX_CELL) -> str:
+    """Rows as an aligned table (long cells cut, country codes named), a JSON list of
+    objects keyed by ``columns``, or CSV (JSON and CSV hold every value whole)."""
     if fmt == "json":
         return json.dumps([{c: row.get(c) for c in columns} for row in rows], indent=2,
                           ensure_ascii=False) + "\n"
@@ -51,7 +79,7 @@ def render_rows(columns, rows, fmt: str) -> str:
         for row in rows:
             writer.writerow([_cell(row.get(c), "|") for c in columns])
         return buf.getvalue()
-    cells = [[one_line(" ".join(_cell(row.get(c)).split())) for c in columns] for row in rows]
+    cells = [[_table_cell(c, row.get(c), max_cell) for c in columns] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip(),
              "  ".join("-" * w for w in widths)]
@@ -80,7 +108,8 @@ def list_command(fmt, queries_dir):
     queries = all_queries(queries_dir)
     rows = [{"name": q.name, "question": q.question,
              "parameters": ", ".join(p.name for p in q.params)} for q in queries.values()]
-    click.echo(render_rows(("name", "question", "parameters"), rows, fmt), nl=False)
+    click.echo(render_rows(("name", "question", "parameters"), rows, fmt, max_cell=None),
+               nl=False)
 
 
 @query_group.command("show")

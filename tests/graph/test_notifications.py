@@ -50,7 +50,7 @@ PARAMS = {
     "partners-of-partners": ["entity=huawei"], "paths": ["a=xiaomi", "b=huawei"],
     "common-partners": ["a=xiaomi", "b=huawei"], "exposure": ["government=miit"],
     "investors": ["target=huawei"], "cross-border": ["country_a=CN", "country_b=DE"],
-    "timeline": ["entity=huawei"],
+    "timeline": ["entity=huawei"], "partner-list": ["entity=huawei"],
 }
 
 

@@ -15,7 +15,8 @@ VALID = {
     "partners-of-partners": {"entity": "huawei"}, "paths": {"a": "xiaomi", "b": "huawei"},
     "common-partners": {"a": "xiaomi", "b": "huawei"}, "exposure": {"government": "miit"},
     "investors": {"target": "huawei"}, "cross-border": {"country_a": "CN", "country_b": "DE"},
-    "brokers": {}, "timeline": {"entity": "huawei"},
+    "brokers": {}, "timeline": {"entity": "huawei"}, "partner-list": {"entity": "huawei"},
+    "summary": {}, "components": {},
 }
 
 

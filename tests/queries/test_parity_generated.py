@@ -42,6 +42,8 @@ CASES = (
     + [("cross-border", {"country_a": "CN", "country_b": "US"}),
        ("cross-border", {"country_a": "DE", "country_b": "JP"})]
     + [("brokers", {"limit": "25"})]
+    + [("partner-list", {"entity": e}) for e in HUBS + MIDDLE + GOVS]
+    + [("summary", {}), ("components", {"min_size": "1", "limit": "5000"})]
 )
 
 _counted = {"runs": 0, "rows": 0, "queries": set(), "seconds": 0.0}

@@ -29,6 +29,9 @@ CASES = (
     + [("cross-border", {"country_a": a, "country_b": b})
        for a, b in (("CN", "DE"), ("CN", "US"), ("US", "DE"))]
     + [("brokers", {}), ("brokers", {"limit": "3"}), ("brokers", {"limit": "1000"})]
+    + [("partner-list", {"entity": e}) for e in ENTITIES]
+    + [("summary", {}), ("summary", {"top": "3"}), ("components", {}),
+       ("components", {"min_size": "1"})]
 )
 
 _counted = {"runs": 0, "rows": 0, "queries": set()}
