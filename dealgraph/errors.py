@@ -98,8 +98,9 @@ class Problem:
 class LoadError(DealgraphError):
     """Input was rejected; ``problems`` lists every problem found, and nothing was written."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], hint: str = ""):
         self.problems = sorted(problems)
+        self.hint = hint  # what the user can do about it, in one line (may be empty)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

@@ -8,6 +8,7 @@ import click
 
 from ..demo import run_demo
 from ..api import Graph
+from ..errors import LoadError
 from ..loaders import INPUT_FORMATS
 from .main import cli, format_option, one_line, print_mapping, store_options
 
@@ -39,29 +40,47 @@ def _echo_warnings(warnings: list, limit: int | None) -> None:
                    "warning; write nothing.")
 @click.option("--strict", is_flag=True,
               help="Treat warnings (implausible values that would be dropped) as errors.")
+@click.option("--skip-bad-rows", is_flag=True,
+              help="Load every valid row; set rows with errors (and rows that depend on "
+                   "them) aside in a rejects file instead of loading nothing.")
+@click.option("--rejects", type=click.Path(path_type=Path), metavar="PATH",
+              help="With --skip-bad-rows: the CSV file for the rows set aside "
+                   "[default: next to the first input, e.g. acq.rejects.csv].")
 @store_options
-def load(paths, mapping, input_format, as_json, dry_run, strict, opener):
+def load(paths, mapping, input_format, as_json, dry_run, strict, skip_bad_rows, rejects,
+         opener):
     """Load datasets, FtM streams or mapped CSV / JSON Lines files into the store.
 
     PATHS are dealgraph's own datasets (directories or CSV/JSON/YAML files) by
     default; FollowTheMoney entity streams with --format ftm; any CSV or JSON
-    Lines file with --mapping FILE (see docs/mapping.md).
+    Lines file with --mapping FILE (see docs/mapping.md); `-` reads standard
+    input, and pipes and gzip'd files work too.
 
     Every problem in the input is reported with file, line and field; if there
     is any error, nothing is written. Implausible values in optional fields (a
     year 1201, an end before the start, a negative amount) are dropped with a
-    warning instead; --strict makes them errors. Loading the same data again
-    changes nothing.
+    warning instead; --strict makes them errors. With --skip-bad-rows the
+    valid rows are loaded and the others written, unchanged and with the
+    reason, to a rejects file. Loading the same data again changes nothing.
 
     Example: dealgraph load acquisitions.csv --mapping acquisitions.yaml
     """
     if mapping is not None and input_format != "native":
         raise click.UsageError("--mapping reads CSV / JSON Lines; it cannot be combined with "
                                f"--format {input_format}")
+    if rejects is not None and not skip_bad_rows:
+        raise click.UsageError("--rejects goes with --skip-bad-rows")
     fmt = "json" if as_json else "table"
-    with opener() as store:
-        result = Graph(store).load(list(paths), mapping=mapping, format=input_format,
-                                   dry_run=dry_run, strict=strict)
+    options = {"skip_bad_rows": skip_bad_rows} if dry_run else \
+        {"skip_bad_rows": skip_bad_rows, "rejects": rejects}
+    with opener(scratch_if_missing=dry_run) as store:
+        try:
+            result = Graph(store).load(list(paths), mapping=mapping, format=input_format,
+                                       dry_run=dry_run, strict=strict, **options)
+        except LoadError as exc:
+            if exc.skippable and not skip_bad_rows:
+                exc.hint = SKIP_HINT
+            raise
     preview = summary = result
     if not dry_run:
         print_mapping(summary.as_dict(), fmt)
@@ -69,6 +88,11 @@ def load(paths, mapping, input_format, as_json, dry_run, strict, opener):
         return
     print_mapping(preview.as_dict(), fmt)
     _echo_warnings(preview.warnings, None)
+    for problem in preview.set_aside[:DRY_RUN_PROBLEMS]:
+        click.echo(f"set aside: {one_line(problem)}", err=True)
+    if len(preview.set_aside) > DRY_RUN_PROBLEMS:
+        click.echo(f"{preview.rows_set_aside} rows would be set aside (the first "
+                   f"{DRY_RUN_PROBLEMS} problems shown)", err=True)
     if preview.problems:
         for problem in preview.problems[:DRY_RUN_PROBLEMS]:
             click.echo(f"error: {one_line(problem)}", err=True)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 
 import click
 
 from .. import __version__
 from ..errors import DealgraphError, LoadError, ParameterError
-from ..graph.backends import BACKENDS, Neo4jSettings, open_store
+from ..graph.backends import BACKENDS, DEFAULT_STORE, Neo4jSettings, open_store
 
 
 # -- shared options -------------------------------------------------------------
@@ -47,8 +48,17 @@ def store_options(func):
         settings = Neo4jSettings(neo4j_uri, neo4j_user, password, neo4j_database,
                                  notifications=output_flags()["verbose"])
 
-        def opener(default_path=None):
-            return open_store(backend, store_path or default_path, settings)
+        def opener(default_path=None, scratch_if_missing=False):
+            """Open the store; with ``scratch_if_missing`` an embedded store file that
+            does not exist yet is not created (an empty in-memory store stands in:
+            a dry run leaves no file behind)."""
+            path = store_path or default_path
+            if scratch_if_missing and (backend or os.environ.get("DEALGRAPH_BACKEND")
+                                       or "embedded").lower() == "embedded":
+                real = path or os.environ.get("DEALGRAPH_STORE") or DEFAULT_STORE
+                if real != ":memory:" and not os.path.exists(real):
+                    path = ":memory:"
+            return open_store(backend, path, settings)
         return func(*args, opener=opener, **kwargs)
     return wrapper
 
@@ -145,6 +155,8 @@ class DealgraphGroup(click.Group):
                 click.echo(f"error: {one_line(problem)}", err=True)
             n = len(exc.problems)
             click.echo(f"{n} problem{'s' if n != 1 else ''}; nothing was loaded.", err=True)
+            if exc.hint:
+                click.echo(exc.hint, err=True)
             ctx.exit(1)
         except DealgraphError as exc:
             click.echo(f"error: {one_line(exc.render(FLAGS))}", err=True)

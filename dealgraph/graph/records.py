@@ -71,6 +71,7 @@ class ApplySummary:
     rels_removed: int = 0
     warnings: list = field(default_factory=list)
     set_aside: int = 0
+    rows_loaded: int = 0
     rejects: str | None = None
 
     def warning_counts(self) -> dict[str, int]:
@@ -85,6 +86,7 @@ class ApplySummary:
                "unchanged": self.unchanged, "relationships_added": self.rels_added,
                "relationships_removed": self.rels_removed}
         if self.rejects is not None:
+            out["rows_loaded"] = self.rows_loaded
             out["rows_set_aside"] = self.set_aside
             out["rejects"] = self.rejects
         if self.warnings:

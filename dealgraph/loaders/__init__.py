@@ -14,7 +14,12 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import csv
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from itertools import islice
 from pathlib import Path
@@ -24,29 +29,42 @@ from ..graph.model import MODEL
 from ..graph.records import ApplySummary, Batch
 from ..graph.store import Store, paused_gc
 from .mapping import Reading, read_mapped
-from .native import iter_dataset, read_dataset
+from .native import REJECTS_SUFFIX, iter_dataset
+from .rows import STDIN, Sieve, base_stem, input_path, is_stream
 from .validate import Validator, build_batch
 
 __all__ = ["load_paths", "load_reading", "check_paths", "preview_paths", "read_paths", "Preview",
-           "INPUT_FORMATS", "SEED_DIR"]
+           "default_rejects_path", "INPUT_FORMATS", "SEED_DIR"]
 
 SEED_DIR = Path(str(resources.files("dealgraph").joinpath("data/seed")))
 INPUT_FORMATS = ("native", "ftm")
 
 
-def read_paths(paths: list, input_format: str = "native", mapping=None) -> Reading:
+def read_paths(paths: list, input_format: str = "native", mapping=None,
+               sieve: Sieve | None = None) -> Reading:
     """Read ``paths`` as ``input_format`` (``native`` or ``ftm``), or through the mapping
-    file ``mapping``, into raw records and the problems the reader found."""
+    file ``mapping``, into raw records and the problems the reader found. Rows that
+    ``sieve`` sets aside are left out (their text kept in it)."""
     if mapping is not None:
         if input_format not in (None, "native"):
             raise ParameterError(f"a mapping reads CSV or JSON Lines; it cannot be combined "
                                  f"with the {input_format} format")
-        return read_mapped(paths, mapping)
+        return read_mapped(paths, mapping, sieve)
     if input_format in (None, "native"):
-        return Reading(read_dataset(paths))
+        problems: list[Problem] = []
+        with paused_gc():
+            records = list(iter_dataset(paths, problems, sieve))
+        return Reading(records, problems)
     if input_format == "ftm":
         from .ftm import read_ftm  # imports followthemoney, which takes a moment
-        return read_ftm(paths)
+        reading = read_ftm(paths)
+        if sieve is not None:  # FtM records are set aside one by one, as JSON
+            sieve.files.update(p.file for p in reading.problems)
+            sieve.files.update(r.file for r in reading.records)
+            kept = [r for r in reading.records
+                    if not sieve.leave_out(r.file, r.line, lambda r=r: _as_json(r.values))]
+            reading.records = kept
+        return reading
     raise ParameterError(f"unknown input format {input_format!r}; expected one of: "
                          + ", ".join(INPUT_FORMATS))
 
@@ -83,7 +101,8 @@ def check_paths(store: Store, paths: list, input_format: str = "native",
 
 
 def load_paths(store: Store, paths: list, input_format: str = "native",
-               mapping=None, *, strict: bool = False) -> ApplySummary:
+               mapping=None, *, strict: bool = False, skip_bad_rows: bool = False,
+               rejects: str | Path | None = None) -> ApplySummary:
     """Read, validate and write ``paths`` into ``store`` in one atomic write.
 
     ``input_format`` is ``native`` (dealgraph's own CSV/JSON/YAML) or ``ftm``
@@ -100,7 +119,18 @@ def load_paths(store: Store, paths: list, input_format: str = "native",
     Implausible values in optional fields (a year 1201, an end before the start,
     a negative amount) are dropped and reported as warnings in the summary's
     ``warnings``; ``strict=True`` makes them errors.
+
+    ``skip_bad_rows=True`` loads every valid row and sets the others aside: each
+    source row with an error is left out whole, then every row that depended on
+    one (a party row of a set-aside deal, a deal left with no party) is set aside
+    too, until what remains is valid; that is written, atomically as ever, and the
+    rows set aside are written unchanged, with file, line, field and reason, to
+    the CSV file ``rejects`` (default: ``default_rejects_path(paths)``). Problems
+    with a file as a whole (unreadable, a bad header, a bad mapping) still stop
+    the load. Loading the same input again with it changes nothing.
     """
+    if skip_bad_rows:
+        return _load_skipping(store, paths, input_format, mapping, strict, rejects)
     problems: list[Problem] = []
     return load_reading(store, _stream_paths(paths, input_format, mapping, problems), problems,
                         strict=strict)
@@ -135,6 +165,127 @@ def load_reading(store: Store, reading: Reading, problems: list[Problem] | None 
 
 
 CHUNK = 100_000
+
+
+def default_rejects_path(paths: list) -> Path:
+    """Where a load of ``paths`` puts the rows it sets aside: next to the first input,
+    named for it (``acq.csv`` -> ``acq.rejects.csv``; a directory ``ds`` ->
+    ``ds.rejects.csv`` beside it; standard input -> ``stdin.rejects.csv`` here). No
+    directory read as a dataset reads a ``*.rejects.csv`` file as data."""
+    first = input_path(paths[0]) if paths else Path(STDIN)
+    if str(paths[0] if paths else STDIN) == STDIN or is_stream(first):
+        return Path("stdin" + REJECTS_SUFFIX)
+    if first.is_dir():
+        return first.parent / (first.resolve().name + REJECTS_SUFFIX)
+    return first.parent / (base_stem(first) + REJECTS_SUFFIX)
+
+
+REJECT_COLUMNS = ("file", "line", "field", "reason", "row")
+
+
+def _set_aside(store: Store, paths: list, input_format: str, mapping, strict: bool
+               ) -> dict[tuple[str, int], list[Problem]]:
+    """The rows to set aside, each with its problems: rows with errors, then the rows
+    that depended on them, pass after pass until a pass finds no error. Raises
+    LoadError for a problem that no row can be blamed for."""
+    reasons: dict[tuple[str, int], list[Problem]] = {}
+    gone: set[str] = set()  # ids of records found invalid: what refers to them is set aside
+    while True:
+        sieve = Sieve(set(reasons))
+        reading = read_paths(paths, input_format, mapping, sieve)
+        validator = Validator(store, gone)
+        with paused_gc():
+            for chunk, last in _chunks(reading.records, CHUNK):
+                validator.feed(chunk, last)
+                del chunk
+        gone.update(validator.broken_ids)
+        errors = [p for p in errors_of(_problems(reading, validator.problems, strict))
+                  if (p.file, p.line) not in reasons]
+        if not errors:
+            return reasons
+        fatal = [p for p in errors if p.whole_file or p.file not in sieve.files]
+        if fatal:
+            raise LoadError(fatal)
+        for p in errors:
+            reasons.setdefault((p.file, p.line), []).append(p)
+
+
+@contextmanager
+def _spooled(paths: list):
+    """``paths`` with every stream (``-``, a pipe) copied to a temporary file, since
+    setting rows aside reads the input more than once; and the names to report for
+    the copies (the stream's own)."""
+    with tempfile.TemporaryDirectory(prefix="dealgraph-") as tmp:
+        out, names = [], {}
+        for i, raw in enumerate(paths):
+            path = input_path(raw)
+            if str(raw) == STDIN or is_stream(path):
+                copy = Path(tmp) / f"{i}-{path.name}"
+                with open(path, "rb") as src, open(copy, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+                out.append(copy)
+                names[str(copy)] = str(path)
+            else:
+                out.append(raw)
+        yield out, names
+
+
+def _renamed(problems: list[Problem], names: dict) -> list[Problem]:
+    if not names:
+        return problems
+    return [replace(p, file=names.get(p.file, p.file)) for p in problems]
+
+
+def _load_skipping(store: Store, paths: list, input_format: str, mapping, strict: bool,
+                   rejects) -> ApplySummary:
+    """``load_paths`` with ``skip_bad_rows``."""
+    target = Path(rejects) if rejects is not None else default_rejects_path(paths)
+    inputs = {os.path.realpath(input_path(p)) for p in paths}
+    if os.path.realpath(target) in inputs or target.is_dir():
+        raise ParameterError(f"--rejects {target}: must be a new file, not an input "
+                             "or a directory")
+    with _spooled(paths) as (files, names):
+        try:
+            reasons = _set_aside(store, files, input_format, mapping, strict)
+        except LoadError as exc:
+            raise LoadError(_renamed(exc.problems, names)) from None
+        sieve = Sieve(set(reasons))
+        problems: list[Problem] = []
+        if mapping is None and input_format in (None, "native"):
+            reading = Reading(iter_dataset(files, problems, sieve))
+        else:
+            reading = read_paths(files, input_format, mapping, sieve)
+        summary = load_reading(store, reading, problems, strict=strict)
+    summary.warnings = _renamed(summary.warnings, names)
+    summary.set_aside, summary.rows_loaded = len(reasons), sieve.rows
+    summary.rejects = str(target)
+    _write_rejects(target, reasons, sieve.texts, names)
+    return summary
+
+
+def _write_rejects(target: Path, reasons: dict, texts: dict, names: dict) -> None:
+    """The rejects file: one row per row set aside, in file and line order, its source
+    text unchanged in ``row``; written whole or not at all."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".rejects-", suffix=".csv")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            out = csv.writer(fh)
+            out.writerow(REJECT_COLUMNS)
+            for (file, line), found in sorted(reasons.items()):
+                fields = list(dict.fromkeys(p.field for p in found if p.field))
+                out.writerow([names.get(file, file), line, "; ".join(fields),
+                              "; ".join(dict.fromkeys(p.message for p in found)),
+                              texts.get((file, line), "")])
+        os.replace(tmp, target)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _as_json(values: dict) -> str:
+    import json
+    return json.dumps(values, ensure_ascii=False, default=str)
 
 
 def _stream_paths(paths: list, input_format: str, mapping, problems: list) -> Reading:
@@ -184,11 +335,15 @@ class Preview:
     skipped: dict[str, int] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
     read: dict[str, int] = field(default_factory=dict)
+    set_aside: list[Problem] = field(default_factory=list)
+    rows_set_aside: int | None = None
 
     def as_dict(self) -> dict:
         out: dict = {"would_load": self.counts}
         if self.problems:
             out["read"] = self.read
+        if self.rows_set_aside is not None:
+            out["rows_set_aside"] = self.rows_set_aside
         if self.skipped:
             out["skipped"] = self.skipped
         if self.problems:
@@ -199,13 +354,31 @@ class Preview:
 
 
 def preview_paths(store: Store, paths: list, input_format: str = "native",
-                  mapping=None, *, strict: bool = False) -> Preview:
+                  mapping=None, *, strict: bool = False, skip_bad_rows: bool = False) -> Preview:
     """Read and validate ``paths`` without writing. Unlike ``check_paths`` it does not
     raise for problems in the data: it returns them, with the warnings, the counts
-    of what was read and (when there are no errors) of what would be written."""
+    of what was read and (when there are no errors) of what would be written. With
+    ``skip_bad_rows`` the rows a load would set aside are in ``set_aside`` and the
+    counts are those of what would still be written."""
+    if not skip_bad_rows:
+        return _preview(store, paths, input_format, mapping, strict, None)
+    with _spooled(paths) as (files, names):
+        try:
+            reasons = _set_aside(store, files, input_format, mapping, strict)
+        except LoadError as exc:
+            return Preview({}, _renamed(exc.problems, names))
+        preview = _preview(store, files, input_format, mapping, strict, Sieve(set(reasons)))
+    preview.warnings = _renamed(preview.warnings, names)
+    preview.set_aside = _renamed([p for found in reasons.values() for p in found], names)
+    preview.rows_set_aside = len(reasons)
+    return preview
+
+
+def _preview(store: Store, paths: list, input_format: str, mapping, strict: bool,
+             sieve: Sieve | None) -> Preview:
     try:
-        reading = read_paths(paths, input_format, mapping)
-    except LoadError as exc:  # unreadable files or a broken mapping file
+        reading = read_paths(paths, input_format, mapping, sieve)
+    except LoadError as exc:  # a broken mapping file
         return Preview({}, exc.problems)
     valid: dict[str, int] = {}
     read = {MODEL.kinds[k].label: 0 for k in MODEL.node_kinds}

@@ -26,6 +26,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import io
 import json
 import math
 import re
@@ -44,12 +45,13 @@ from ..errors import LoadError, Problem
 from ..graph.model import MODEL, Field, Kind
 from ..graph.countries import UnknownCountry, parse_country
 from ..graph.values import Implausible, ValueProblem, parse_value
-from .native import RawRecord, csv_reader
+from .native import REJECTS_SUFFIX, RawRecord
+from .rows import Sieve, base_suffix, csv_rows, input_path, is_input, open_text
 
 __all__ = ["Reading", "Mapping", "read_mapping", "read_mapped", "slug", "parse_date_text",
            "parse_amount", "json_objects", "DATA_SUFFIXES"]
 
-DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json")
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".xlsx")
 
 
 @dataclass
@@ -294,6 +296,8 @@ class Mapping:
     format: str | None = None
     delimiter: str | None = None
     encoding: str = "utf-8-sig"
+    sheet: str | int | None = None
+    sheet_line: int = 0
     empty: frozenset = frozenset({""})
     entities: dict[str, EntitySpec] = field(default_factory=dict)
     deal: dict[str, ValueSpec] | None = None
@@ -327,7 +331,7 @@ class Mapping:
         return out
 
 
-_TOP_KEYS = ("format", "delimiter", "encoding", "empty_values", "entities", "deal", "parties",
+_TOP_KEYS = ("format", "delimiter", "encoding", "sheet", "empty_values", "entities", "deal", "parties",
              "source", "sources")
 _ID_FIELD = MODEL.kinds["Firm"].fields["id"]
 _SOURCE = MODEL.kinds["Source"]
@@ -460,8 +464,8 @@ class _Compiler:
                 v = top[key].value
                 if not isinstance(v, str) or not v:
                     self.bad(top[key], key, "must be a text")
-                elif key == "format" and v not in ("csv", "jsonl", "json"):
-                    self.bad(top[key], key, "must be csv, jsonl or json")
+                elif key == "format" and v not in ("csv", "jsonl", "json", "xlsx"):
+                    self.bad(top[key], key, "must be csv, jsonl, json or xlsx")
                 elif key == "delimiter" and len(v.replace("\\t", "\t")) != 1:
                     self.bad(top[key], key, "must be one character (\\t for tab)")
                 elif key == "encoding" and not _text_codec(v):
@@ -469,6 +473,13 @@ class _Compiler:
                              "(e.g. utf-8, latin-1, cp1252)")
                 else:
                     setattr(m, key, v.replace("\\t", "\t") if key == "delimiter" else v)
+        if "sheet" in top:
+            sh = top["sheet"]
+            if isinstance(sh.value, bool) or not isinstance(sh.value, (str, int)) or \
+                    (isinstance(sh.value, int) and sh.value < 1):
+                self.bad(sh, "sheet", "must be a sheet name or its number (1 for the first)")
+            else:
+                m.sheet, m.sheet_line = sh.value, sh.line
         if "empty_values" in top:
             ev = top["empty_values"]
             if not isinstance(ev.value, list):
@@ -691,23 +702,30 @@ def _short_hash(text: str) -> str:
 
 # -- reading the data ------------------------------------------------------------------
 
-def json_objects(path: Path, problems: list[Problem]) -> Iterator[tuple[int, Any]]:
+def json_objects(path: Path, problems: list[Problem], sieve: Sieve | None = None
+                 ) -> Iterator[tuple[int, Any]]:
     """(line, value) of each top-level value of a JSON Lines file, or of each item of a
-    JSON array file. JSON Lines are read line by line; an array is read whole."""
-    with open(path, "r", encoding="utf-8-sig") as fh:
+    JSON array file. JSON Lines are read line by line; an array is read whole. Lines
+    ``sieve`` sets aside are left out. The file may be gzip'd or a stream."""
+    with open_text(path) as fh:
+        head = []
         first = ""
         while True:
             ch = fh.read(1)
+            head.append(ch)
             if not ch or not ch.isspace():
                 first = ch
                 break
-        fh.seek(0)
+        start = "".join(head)
         if first == "[":
-            text = fh.read()
+            text = start + fh.read()
             yield from _array_items(str(path), text, problems)
             return
-        for n, line in enumerate(fh, 1):
+        file = str(path)
+        for n, line in enumerate(_prepend(start, fh), 1):
             if not line.strip():
+                continue
+            if sieve is not None and sieve.leave_out(file, n, line.rstrip("\r\n")):
                 continue
             try:
                 value = json.loads(line)
@@ -715,6 +733,13 @@ def json_objects(path: Path, problems: list[Problem]) -> Iterator[tuple[int, Any
                 problems.append(Problem(str(path), n, "", f"invalid JSON: {_json_reason(exc)}"))
                 continue
             yield n, value
+
+
+def _prepend(start: str, fh) -> Iterator[str]:
+    """The lines of ``fh`` with ``start`` (text already read from it) put back in front."""
+    first = next(fh, "")
+    yield start + first
+    yield from fh
 
 
 def _array_items(file: str, text: str, problems: list[Problem]) -> Iterator[tuple[int, Any]]:
@@ -769,8 +794,9 @@ def _dig(obj: dict, key: str):
 class _Mapper:
     """Applies a mapping to rows, collecting deduplicated records as it goes."""
 
-    def __init__(self, mapping: Mapping):
+    def __init__(self, mapping: Mapping, sieve: Sieve | None = None):
         self.m = mapping
+        self.sieve = sieve if sieve is not None else Sieve()
         self.problems: list[Problem] = []
         self.covered: set[tuple[str, int, str]] = set()
         self.entities: dict[str, RawRecord] = {}
@@ -1086,14 +1112,15 @@ class MappedRecords:
 
 def _expand(paths, problems: list[Problem]) -> Iterator[Path]:
     for raw in paths:
-        path = Path(raw)
+        path = input_path(raw)
         if path.is_dir():
             files = sorted(p for p in path.iterdir()
-                           if p.is_file() and p.suffix.lower() in DATA_SUFFIXES)
+                           if p.is_file() and base_suffix(p) in DATA_SUFFIXES
+                           and not p.name.lower().endswith(REJECTS_SUFFIX))
             if not files:
                 problems.append(Problem(str(path), 0, "", "holds no .csv, .jsonl or .json files"))
             yield from files
-        elif path.is_file():
+        elif is_input(path):
             yield path
         else:
             problems.append(Problem(str(path), 0, "", "no such file or directory"))
@@ -1102,48 +1129,143 @@ def _expand(paths, problems: list[Problem]) -> Iterator[Path]:
 def _file_format(mapping: Mapping, path: Path) -> str:
     if mapping.format:
         return "jsonl" if mapping.format == "json" else mapping.format
-    return "jsonl" if path.suffix.lower() in (".jsonl", ".ndjson", ".json") else "csv"
+    suffix = base_suffix(path)
+    if suffix == ".xlsx":
+        return "xlsx"
+    return "jsonl" if suffix in (".jsonl", ".ndjson", ".json") else "csv"
+
+
+def _bind_header(mapper: _Mapper, file: str, header: list[str]) -> list[tuple[str, int]] | None:
+    """(column, index) of every column the mapping reads, or None (and a problem naming
+    the mapping's line) if one is missing from ``header``."""
+    m = mapper.m
+    exact = {h: i for i, h in reversed(list(enumerate(header)))}
+    loose = {h.strip().casefold(): i for i, h in reversed(list(enumerate(header)))}
+    bound: list[tuple[str, int]] = []
+    missing = False
+    for col, spec in mapper.columns.items():
+        i = exact.get(col, loose.get(col.strip().casefold()))
+        if i is None:
+            missing = True
+            mapper.problems.append(Problem(
+                m.path, spec.line, spec.path, f"column {col!r} is not in the header "
+                f"of {file} (it has: {', '.join(h for h in header if h.strip())})"))
+        else:
+            bound.append((col, i))
+    return None if missing else bound
 
 
 def _read_csv(mapper: _Mapper, path: Path) -> None:
+    """Rows of a CSV file (gzip'd or not); a broken row is reported at its line and
+    reading goes on at the next line (``rows.csv_rows``)."""
     m = mapper.m
     file = str(path)
-    delimiter = m.delimiter or ("\t" if path.suffix.lower() == ".tsv" else ",")
-    with open(path, "r", encoding=m.encoding, newline="") as fh:
-        reader = csv_reader(fh, delimiter=delimiter, strict=True)
-        try:
-            header = next(reader, None)
-            if header is None:
-                mapper.problems.append(Problem(file, 1, "", "is empty (expected a header row)"))
-                return
-            exact = {h: i for i, h in reversed(list(enumerate(header)))}
-            loose = {h.strip().casefold(): i for i, h in reversed(list(enumerate(header)))}
-            bound: list[tuple[str, int]] = []
-            missing = False
-            for col, spec in mapper.columns.items():
-                i = exact.get(col, loose.get(col.strip().casefold()))
-                if i is None:
-                    missing = True
-                    mapper.problems.append(Problem(
-                        m.path, spec.line, spec.path, f"column {col!r} is not in the header "
-                        f"of {file} (it has: {', '.join(h for h in header if h.strip())})"))
-                else:
-                    bound.append((col, i))
-            if missing:
-                return
-            width = len(header)
-            line = reader.line_num + 1
-            row_fn = mapper.row
-            for row in reader:
-                if len(row) > width and any(c.strip() for c in row[width:]):
-                    mapper.problems.append(Problem(file, line, "", f"row has {len(row)} cells "
-                                                   f"but the header has {width}"))
-                elif any(c.strip() for c in row):
-                    n = len(row)
-                    row_fn(file, line, {c: row[i] for c, i in bound if i < n})
-                line = reader.line_num + 1
-        except csv.Error as exc:
-            mapper.problems.append(Problem(file, reader.line_num, "", f"malformed CSV: {exc}"))
+    delimiter = m.delimiter or ("\t" if base_suffix(path) == ".tsv" else ",")
+    with open_text(path, m.encoding) as fh:
+        rows = csv_rows(fh, delimiter)
+        header = next(rows, None)
+        if header is None or header.cells is None:
+            mapper.problems.append(Problem(file, 1, "", header.error if header else
+                                           "is empty (expected a header row)", code="file"))
+            return
+        bound = _bind_header(mapper, file, header.cells)
+        if bound is None:
+            return
+        row_fn, leave_out = mapper.row, mapper.sieve.leave_out
+        for line, row, text, error in rows:
+            if leave_out(file, line, text):
+                mapper.rows += 1
+                continue
+            if row is None:
+                mapper.problems.append(Problem(file, line, "", error))
+                continue
+            n = len(row)
+            row_fn(file, line, {c: row[i] for c, i in bound if i < n})
+
+
+def _read_xlsx(mapper: _Mapper, path: Path) -> None:
+    """Rows of a sheet of an Excel workbook (the mapping's ``sheet``, else the first):
+    the first non-empty row is the header; lines are the sheet's row numbers. Dates
+    become ISO text, whole numbers ints."""
+    try:
+        import openpyxl
+    except ImportError:  # pragma: no cover - a dependency of the package
+        mapper.problems.append(Problem(str(path), 0, "", "reading .xlsx needs openpyxl "
+                                       "(pip install openpyxl)"))
+        return
+    import zipfile
+    file = str(path)
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        mapper.problems.append(Problem(file, 0, "", f"is not an Excel .xlsx workbook ({exc})"))
+        return
+    try:
+        sheet = _sheet(mapper, book, file)
+        if sheet is None:
+            return
+        rows = sheet.iter_rows(values_only=True)
+        header, line = None, 0
+        for cells in rows:
+            line += 1
+            if any(c is not None and str(c).strip() for c in cells):
+                header = [_xlsx_text(c) for c in cells]
+                break
+        if header is None:
+            mapper.problems.append(Problem(file, 1, "", "the sheet is empty (expected a "
+                                           "header row)", code="file"))
+            return
+        bound = _bind_header(mapper, file, header)
+        if bound is None:
+            return
+        for cells in rows:
+            line += 1
+            values = [_xlsx_text(c) for c in cells]
+            if not any(v.strip() for v in values):
+                continue
+            if mapper.sieve.leave_out(file, line, lambda v=values: _csv_line(v)):
+                mapper.rows += 1
+                continue
+            n = len(values)
+            mapper.row(file, line, {c: values[i] for c, i in bound if i < n})
+    finally:
+        book.close()
+
+
+def _sheet(mapper: _Mapper, book, file: str):
+    want = mapper.m.sheet
+    if want is None:
+        return book.worksheets[0]
+    if isinstance(want, int) and not isinstance(want, bool):
+        if 1 <= want <= len(book.worksheets):
+            return book.worksheets[want - 1]
+    elif want in book.sheetnames:
+        return book[want]
+    mapper.problems.append(Problem(mapper.m.path, mapper.m.sheet_line, "sheet",
+                                   f"{want!r} is not a sheet of {file} (it has: "
+                                   f"{', '.join(book.sheetnames)})"))
+    return None
+
+
+def _xlsx_text(value) -> str:
+    """A cell of a sheet as the text a CSV export would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        if value.hour or value.minute or value.second:
+            return value.isoformat(sep=" ")
+        return value.date().isoformat()
+    if hasattr(value, "isoformat"):  # a date or a time
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    return str(value)
+
+
+def _csv_line(values: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(values)
+    return out.getvalue()
 
 
 def _read_jsonl(mapper: _Mapper, path: Path) -> None:
@@ -1151,7 +1273,7 @@ def _read_jsonl(mapper: _Mapper, path: Path) -> None:
     seen: set[str] = set()
     cols = list(mapper.columns)
     rows = mapper.rows
-    for line, obj in json_objects(path, mapper.problems):
+    for line, obj in json_objects(path, mapper.problems, mapper.sieve):
         if not isinstance(obj, dict):
             mapper.problems.append(Problem(file, line, "", "each record must be a JSON object"))
             continue
@@ -1169,7 +1291,8 @@ def _read_jsonl(mapper: _Mapper, path: Path) -> None:
                                                f"column {col!r} is in no record of {file}"))
 
 
-def read_mapped(paths: list, mapping: str | Path | Mapping) -> Reading:
+def read_mapped(paths: list, mapping: str | Path | Mapping, sieve: Sieve | None = None
+                ) -> Reading:
     """Read CSV or JSON Lines files through ``mapping`` (a mapping file or a ``Mapping``).
 
     Rows are streamed, entities and deals deduplicated by id as they come.
@@ -1177,12 +1300,16 @@ def read_mapped(paths: list, mapping: str | Path | Mapping) -> Reading:
     cells. Raises LoadError if the mapping file itself is wrong.
     """
     m = mapping if isinstance(mapping, Mapping) else read_mapping(mapping)
-    mapper = _Mapper(m)
+    mapper = _Mapper(m, sieve)
     for path in _expand(paths, mapper.problems):
+        mapper.sieve.files.add(str(path))
         rows_before, problems_before = mapper.rows, len(mapper.problems)
         try:
-            if _file_format(m, path) == "csv":
+            fmt = _file_format(m, path)
+            if fmt == "csv":
                 _read_csv(mapper, path)
+            elif fmt == "xlsx":
+                _read_xlsx(mapper, path)
             else:
                 _read_jsonl(mapper, path)
         except UnicodeDecodeError as exc:
@@ -1194,7 +1321,11 @@ def read_mapped(paths: list, mapping: str | Path | Mapping) -> Reading:
                                            f"({exc}); save it as UTF-8 or set encoding in "
                                            "the mapping"))
         except OSError as exc:
-            mapper.problems.append(Problem(str(path), 0, "", f"cannot be read: {exc.strerror}"))
+            mapper.problems.append(Problem(str(path), 0, "", "cannot be read: "
+                                           f"{exc.strerror or exc}"))
+        except EOFError:
+            mapper.problems.append(Problem(str(path), 0, "", "cannot be read: the gzip "
+                                           "stream is cut short"))
         if mapper.rows == rows_before and len(mapper.problems) == problems_before:
             mapper.problems.append(Problem(str(path), 0, "", "has no data rows"))
     return Reading(mapper.records(), mapper.problems, mapper.covered)

@@ -29,20 +29,14 @@ import yaml
 from ..errors import LoadError, Problem
 from ..graph.model import MODEL, Kind
 from ..graph.store import paused_gc
+from .rows import (CSV_FIELD_LIMIT, Sieve, base_stem, base_suffix, csv_reader, csv_rows,  # noqa: F401
+                   input_path, is_input, read_text_bytes)
 
 __all__ = ["RawRecord", "read_dataset", "iter_dataset", "DATA_SUFFIXES", "csv_reader"]
 
 DATA_SUFFIXES = (".csv", ".json", ".jsonl", ".yaml", ".yml")
-CSV_FIELD_LIMIT = 10_000_000
-
-
-def csv_reader(stream, **options):
-    """``csv.reader`` that accepts cells up to ``CSV_FIELD_LIMIT`` characters (the csv
-    module's default is 131,072). The limit is process-wide, so it is raised here, when a
-    CSV file is read, and never lowered; importing dealgraph changes nothing."""
-    if csv.field_size_limit() < CSV_FIELD_LIMIT:
-        csv.field_size_limit(CSV_FIELD_LIMIT)
-    return csv.reader(stream, **options)
+# Files of rows set aside by a load (docs/mapping.md); never read as data from a directory.
+REJECTS_SUFFIX = ".rejects.csv"
 
 
 @dataclass(slots=True)
@@ -64,36 +58,42 @@ def read_dataset(paths: list[str | Path]) -> list[RawRecord]:
     return records
 
 
-def iter_dataset(paths: list[str | Path], problems: list[Problem]) -> Iterator[RawRecord]:
+def iter_dataset(paths: list[str | Path], problems: list[Problem],
+                 sieve: Sieve | None = None) -> Iterator[RawRecord]:
     """The records of ``paths`` one at a time, adding what cannot be read to ``problems``.
 
     A directory's files are read in the model's kind order (sources, entities,
     deals, parties), so references mostly point at records already read. A CSV
     file is decoded whole but its records are made as they are consumed: loading
-    a big parties.csv does not hold all of its records at once.
+    a big parties.csv does not hold all of its records at once. Files may be
+    gzip'd. Records whose (file, line) ``sieve`` sets aside are left out.
     """
+    sieve = sieve if sieve is not None else Sieve()
     for path in _expand(paths, problems):
+        sieve.files.add(str(path))
         try:
-            yield from _read_file(path, problems)
+            yield from _read_file(path, problems, sieve)
         except UnicodeDecodeError as exc:
-            line = _line_of_offset(path.read_bytes(), exc.start)
+            line = _line_of_offset(exc.object, exc.start)
             problems.append(Problem(str(path), line, "", "is not UTF-8 text "
-                                    f"(byte 0x{exc.object[exc.start]:02x}); save it as UTF-8"))
+                                    f"(byte 0x{exc.object[exc.start]:02x}); save it as UTF-8",
+                                    code="file"))
         except OSError as exc:
             problems.append(Problem(str(path), 0, "", f"cannot be read: {exc.strerror}"))
 
 
 def _expand(paths, problems: list[Problem]) -> Iterator[Path]:
     for raw in paths:
-        path = Path(raw)
+        path = input_path(raw)
         if path.is_dir():
             files = sorted((p for p in path.iterdir()
-                            if p.is_file() and p.suffix.lower() in DATA_SUFFIXES),
+                            if p.is_file() and base_suffix(p) in DATA_SUFFIXES
+                            and not p.name.lower().endswith(REJECTS_SUFFIX)),
                            key=_file_order)
             if not files:
                 problems.append(Problem(str(path), 0, "", "holds no .csv, .json or .yaml files"))
             yield from files
-        elif path.is_file():
+        elif is_input(path):
             yield path
         else:
             problems.append(Problem(str(path), 0, "", "no such file or directory"))
@@ -108,78 +108,85 @@ _KIND_RANK = {name: i for i, name in enumerate(MODEL.by_file)}
 
 def _file_order(path: Path) -> tuple:
     """Files named for a kind in the model's order, then any others by name."""
-    return (_KIND_RANK.get(path.stem.lower(), len(_KIND_RANK)), path.name)
+    return (_KIND_RANK.get(base_stem(path).lower(), len(_KIND_RANK)), path.name)
 
 
 def _kind_for_stem(stem: str) -> Kind | None:
     return MODEL.by_file.get(stem.lower())
 
 
-def _read_file(path: Path, problems: list[Problem]) -> Iterable[RawRecord]:
-    suffix = path.suffix.lower()
-    kind = _kind_for_stem(path.stem)
-    text = path.read_bytes().decode("utf-8-sig")
+def _read_file(path: Path, problems: list[Problem], sieve: Sieve) -> Iterable[RawRecord]:
+    suffix = base_suffix(path)
+    kind = _kind_for_stem(base_stem(path))
+    text = read_text_bytes(path).decode("utf-8-sig")
     if suffix == ".csv":
         if kind is None:
             problems.append(Problem(str(path), 0, "", "unknown CSV file name; expected one of: "
                                     + ", ".join(f"{k}.csv" for k in MODEL.by_file)))
             return []
-        return _read_csv(path, kind, text, problems)
+        return _read_csv(path, kind, text, problems, sieve)
     if suffix == ".jsonl":
-        return _read_jsonl(path, text, problems)
+        return _read_jsonl(path, text, problems, sieve)
     if suffix == ".json":
         items = _json_items(path, text, problems)
     else:
         items = _yaml_items(path, text, problems)
     if items is None:
         return []
-    return _records_from_tree(path, kind, items, problems)
+    return _records_from_tree(path, kind, items, problems, sieve)
 
 
-def _read_csv(path: Path, kind: Kind, text: str, problems: list[Problem]) -> Iterator[RawRecord]:
-    reader = csv_reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader, None)
-        if header is None:
-            problems.append(Problem(str(path), 1, "", "is empty (expected a header row)"))
-            return
-        columns = [h.strip().lower() for h in header]
-        bad = False
-        for col in columns:
-            if col not in kind.fields:
-                problems.append(Problem(str(path), 1, col, "unknown column; expected: "
-                                        + ", ".join(kind.fields)))
-                bad = True
-        for req in kind.required:
-            if req not in columns:
-                problems.append(Problem(str(path), 1, req, "required column is missing"))
-                bad = True
-        dupes = {c for c in columns if columns.count(c) > 1}
-        for col in sorted(dupes):
-            problems.append(Problem(str(path), 1, col, "column appears twice"))
+def _read_csv(path: Path, kind: Kind, text: str, problems: list[Problem],
+              sieve: Sieve) -> Iterator[RawRecord]:
+    """The records of a CSV file; a broken row is reported at its line and reading goes
+    on at the next line (``rows.csv_rows``)."""
+    name = str(path)
+    rows = csv_rows(io.StringIO(text, newline=""))
+    header = next(rows, None)
+    if header is None or header.cells is None:
+        problems.append(Problem(name, 1, "", header.error if header else
+                                "is empty (expected a header row)", code="file"))
+        return
+    columns = [h.strip().lower() for h in header.cells]
+    bad = False
+    for col in columns:
+        if col not in kind.fields:
+            problems.append(Problem(name, header.line, col, "unknown column; expected: "
+                                    + ", ".join(kind.fields), code="file"))
             bad = True
-        if bad:
-            return
-        line = reader.line_num + 1
-        name, width = str(path), len(columns)
-        for row in reader:
-            if len(row) <= width:
-                # the non-blank cells (v.strip() without building the stripped copy)
-                values = {c: v for c, v in zip(columns, row) if v and not v.isspace()}
-                if values:
-                    yield RawRecord(kind, name, line, values)
-            elif any(cell.strip() for cell in row):
-                problems.append(Problem(name, line, "", f"row has {len(row)} cells "
-                                        f"but the header has {len(columns)}"))
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        problems.append(Problem(str(path), reader.line_num, "", f"malformed CSV: {exc}"))
+    for req in kind.required:
+        if req not in columns:
+            problems.append(Problem(name, header.line, req, "required column is missing",
+                                    code="file"))
+            bad = True
+    dupes = {c for c in columns if columns.count(c) > 1}
+    for col in sorted(dupes):
+        problems.append(Problem(name, header.line, col, "column appears twice", code="file"))
+        bad = True
+    if bad:
+        return
+    leave_out = sieve.leave_out
+    for line, row, source, error in rows:
+        if leave_out(name, line, source):
+            continue
+        if row is None:
+            problems.append(Problem(name, line, "", error))
+            continue
+        # the non-blank cells (v.strip() without building the stripped copy)
+        values = {c: v for c, v in zip(columns, row) if v and not v.isspace()}
+        if values:
+            yield RawRecord(kind, name, line, values)
 
 
-def _read_jsonl(path: Path, text: str, problems: list[Problem]) -> list[RawRecord]:
+def _as_json(value) -> str:
+    """A record of a JSON or YAML file as one line of JSON (its text in a rejects file)."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _read_jsonl(path: Path, text: str, problems: list[Problem], sieve: Sieve) -> list[RawRecord]:
     out = []
     for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
+        if not line.strip() or sieve.leave_out(str(path), n, line):
             continue
         try:
             obj = json.loads(line)
@@ -209,7 +216,7 @@ def _json_items(path: Path, text: str, problems: list[Problem]):
         return _with_json_lines(text, tree)
     except (ValueError, RecursionError) as exc:
         problems.append(Problem(str(path), getattr(exc, "lineno", 0), "",
-                                f"invalid JSON: {_json_reason(exc)}"))
+                                f"invalid JSON: {_json_reason(exc)}", code="file"))
         return None
 
 
@@ -283,7 +290,7 @@ def _yaml_items(path: Path, text: str, problems: list[Problem]):
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problems.append(Problem(str(path), mark.line + 1 if mark else 0, "",
-                                f"invalid YAML: {getattr(exc, 'problem', exc)}"))
+                                f"invalid YAML: {getattr(exc, 'problem', exc)}", code="file"))
         return None
     except (ValueError, RecursionError) as exc:  # hostile input: huge numbers, deep nesting
         reason = "nested too deeply" if isinstance(exc, RecursionError) else \
@@ -321,26 +328,30 @@ def _yaml_items(path: Path, text: str, problems: list[Problem]):
     return tree
 
 
-def _records_from_tree(path: Path, kind: Kind | None, items, problems: list[Problem]):
+def _records_from_tree(path: Path, kind: Kind | None, items, problems: list[Problem],
+                       sieve: Sieve):
     out: list[RawRecord] = []
     if not isinstance(items, dict):
         problems.append(Problem(str(path), 1, "", "must hold a list of records or a mapping "
-                                "from record kinds to lists"))
+                                "from record kinds to lists", code="file"))
         return out
     for key, entries in items.items():
         k = kind if key is None else MODEL.by_file.get(str(key).lower())
         if k is None:
             if key is None:
                 problems.append(Problem(str(path), 1, "", "a bare list needs a file named for "
-                                        "its record kind (e.g. firms.json)"))
+                                        "its record kind (e.g. firms.json)", code="file"))
             else:
                 problems.append(Problem(str(path), 1, str(key), "unknown record kind; expected "
-                                        "one of: " + ", ".join(MODEL.by_file)))
+                                        "one of: " + ", ".join(MODEL.by_file), code="file"))
             continue
         if not isinstance(entries, list):
-            problems.append(Problem(str(path), 1, str(key), "must be a list of records"))
+            problems.append(Problem(str(path), 1, str(key), "must be a list of records",
+                                    code="file"))
             continue
         for line, value in entries:
+            if sieve.leave_out(str(path), line, lambda v=value: _as_json(v)):
+                continue
             if not isinstance(value, dict):
                 problems.append(Problem(str(path), line, "", "each record must be an object"))
                 continue

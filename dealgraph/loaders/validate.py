@@ -210,8 +210,9 @@ class Validator:
     the records, which is what lets a million-deal load run in bounded memory.
     """
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, set_aside: set | frozenset = frozenset()):
         self.store = store
+        self.set_aside = set_aside  # ids whose records were set aside (skip_bad_rows)
         self.problems: list[Problem] = []
         self.parser = _Parser()
         self.tables: dict[int, _KindTable] = {}
@@ -264,6 +265,10 @@ class Validator:
                 self.deferred.append((file, line, field, ref))
                 return None
             kinds = " or ".join(k.lower() for k in field.ref)
+            if ref in self.set_aside:
+                self.problems.append(Problem(file, line, field.name, f"{kinds} {ref!r} was set "
+                                             "aside (its row has an error)"))
+                return False
             self.problems.append(Problem(file, line, field.name,
                                          f"unknown {kinds} {ref!r} (not in this load or the store)"))
             return False

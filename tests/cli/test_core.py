@@ -33,7 +33,8 @@ def test_bad_input_prints_every_problem_and_no_traceback(runner, data_dir, store
     result = runner.invoke(cli, ["load", "--store", str(store_path), str(broken)])
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
-    assert lines[-1] == "2 problems; nothing was loaded."
+    assert lines[-2] == "2 problems; nothing was loaded."
+    assert "--skip-bad-rows" in lines[-1]  # the error says how to load the valid rows
     assert lines[0].startswith(f"error: {deals}:2: field 'status'")
     assert lines[1].startswith(f"error: {deals}:3: field 'stake_high'")
     assert "Traceback" not in result.output

@@ -78,7 +78,8 @@ def test_errors_are_lines_with_file_and_line_and_nothing_is_loaded(runner, data_
     assert result.stderr.splitlines() == [
         f"error: {data}:2: field 'Status': unknown value 'Done' (expected one of: rumoured, "
         "in_talks, announced, signed, completed, rejected, cancelled, expired)",
-        "1 problem; nothing was loaded."]
+        "1 problem; nothing was loaded.",
+        "Add --skip-bad-rows to load the valid rows and set these aside in a rejects file."]
     assert "Traceback" not in result.output
     assert EmbeddedStore(store_path).stats()["Firm"] == 0
 
