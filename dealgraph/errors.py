@@ -98,9 +98,11 @@ class Problem:
 class LoadError(DealgraphError):
     """Input was rejected; ``problems`` lists every problem found, and nothing was written."""
 
-    def __init__(self, problems: list[Problem], hint: str = ""):
+    def __init__(self, problems: list[Problem], hint: str = "", skippable: bool = False):
         self.problems = sorted(problems)
         self.hint = hint  # what the user can do about it, in one line (may be empty)
+        # True when some problems are in rows that a load with skip_bad_rows would set aside
+        self.skippable = skippable
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

@@ -15,6 +15,7 @@ from .main import cli, format_option, one_line, print_mapping, store_options
 
 DRY_RUN_PROBLEMS = 20
 SHOWN_WARNINGS = 20
+SKIP_HINT = "Add --skip-bad-rows to load the valid rows and set these aside in a rejects file."
 
 
 def _echo_warnings(warnings: list, limit: int | None) -> None:

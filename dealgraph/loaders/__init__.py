@@ -132,8 +132,13 @@ def load_paths(store: Store, paths: list, input_format: str = "native",
     if skip_bad_rows:
         return _load_skipping(store, paths, input_format, mapping, strict, rejects)
     problems: list[Problem] = []
-    return load_reading(store, _stream_paths(paths, input_format, mapping, problems), problems,
-                        strict=strict)
+    sieve = Sieve()
+    try:
+        return load_reading(store, _stream_paths(paths, input_format, mapping, problems, sieve),
+                            problems, strict=strict)
+    except LoadError as exc:
+        exc.skippable = any(not p.whole_file and p.file in sieve.files for p in exc.problems)
+        raise
 
 
 def load_reading(store: Store, reading: Reading, problems: list[Problem] | None = None,
@@ -288,13 +293,14 @@ def _as_json(values: dict) -> str:
     return json.dumps(values, ensure_ascii=False, default=str)
 
 
-def _stream_paths(paths: list, input_format: str, mapping, problems: list) -> Reading:
+def _stream_paths(paths: list, input_format: str, mapping, problems: list,
+                  sieve: Sieve | None = None) -> Reading:
     """As ``read_paths``, but native records come one at a time (the mapping and FtM
     readers deduplicate across the whole input, so they hand over their records
     at the end); problems of unreadable files land in ``problems``."""
     if mapping is None and input_format in (None, "native"):
-        return Reading(iter_dataset(paths, problems))
-    return read_paths(paths, input_format, mapping)
+        return Reading(iter_dataset(paths, problems, sieve))
+    return read_paths(paths, input_format, mapping, sieve)
 
 
 def _chunks(records, size: int):
