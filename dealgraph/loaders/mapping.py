@@ -45,7 +45,7 @@ from ..errors import LoadError, Problem
 from ..graph.model import MODEL, Field, Kind
 from ..graph.countries import UnknownCountry, parse_country
 from ..graph.values import Implausible, ValueProblem, parse_value
-from .native import REJECTS_SUFFIX, RawRecord
+from .native import REJECTS_SUFFIX, RawRecord, yaml_expansion
 from .rows import Sieve, base_suffix, csv_rows, input_path, is_input, open_text
 
 __all__ = ["Reading", "Mapping", "read_mapping", "read_mapped", "slug", "parse_date_text",
@@ -235,8 +235,11 @@ def _wrap(node, loader) -> _Y:
 
 
 _SPEC_SOURCES = ("column", "value", "template", "entity")
-_SPEC_OPTIONS = {"default", "map", "format", "split", "scale", "decimal", "slug"}
+_SPEC_OPTIONS = {"default", "map", "format", "split", "scale", "decimal", "slug", "transform"}
+TRANSFORMS = ("trim", "strip_prefix", "strip_suffix", "regex", "case", "lookup")
+_CASES = ("lower", "upper", "title")
 _TEMPLATE_SLOT = re.compile(r"\{([^{}]+)\}")
+_BAD = object()
 _MEMO_CHECK = 10_000
 
 
@@ -256,13 +259,15 @@ class ValueSpec:
     decimal: str = "."
     slug: bool = False
     parts: list = field(default_factory=list)  # a template split: literal, column, literal, ...
+    steps: list = field(default_factory=list)  # transforms: (name, argument) in order
+    mapped: dict = field(default_factory=dict)  # template slot -> (entity or "deal", field)
 
     @property
     def columns(self) -> list[str]:
         if self.source == "column":
             return [self.arg]
         if self.source == "template":
-            return _TEMPLATE_SLOT.findall(self.arg)
+            return [c for c in _TEMPLATE_SLOT.findall(self.arg) if c not in self.mapped]
         return []
 
     @property
@@ -444,7 +449,96 @@ class _Compiler:
             if fld.name != "id":
                 self.bad(opts["slug"], f"{path}.slug", "only ids take slug")
             spec.slug = opts["slug"].value is True
+        if "transform" in opts:
+            spec.steps = self.transform(opts["transform"], f"{path}.transform")
         return spec
+
+    def transform(self, y: _Y, path: str) -> list:
+        """The steps of a ``transform``: a list of one-key mappings (or one mapping)."""
+        items = y.value if isinstance(y.value, list) else [y]
+        steps = []
+        for i, item in enumerate(items):
+            where = f"{path}[{i}]" if isinstance(y.value, list) else path
+            if not isinstance(item.value, dict) or len(item.value) != 1:
+                self.bad(item, where, "each step is one of: " + ", ".join(TRANSFORMS)
+                         + " (e.g. {strip_prefix: /organization/})")
+                continue
+            (name, arg), = item.value.items()
+            value = arg.value
+            if name not in TRANSFORMS:
+                self.bad(arg, f"{where}.{name}", "unknown transform; expected one of: "
+                         + ", ".join(TRANSFORMS))
+            elif name == "trim":
+                if value is True:
+                    steps.append((name, None))
+                elif isinstance(value, str) and value:
+                    steps.append((name, value))
+                else:
+                    self.bad(arg, f"{where}.trim", "must be true (white space) or the "
+                             "characters to trim, e.g. ' .;'")
+            elif name in ("strip_prefix", "strip_suffix"):
+                if isinstance(value, str) and value:
+                    steps.append((name, value))
+                elif isinstance(value, list) and value and \
+                        all(isinstance(v.value, str) and v.value for v in value):
+                    steps.append((name, tuple(v.value for v in value)))
+                else:
+                    self.bad(arg, f"{where}.{name}", "must be a text (or a list of texts)")
+            elif name == "regex":
+                steps.append((name, self.regex(arg, f"{where}.regex")))
+            elif name == "case":
+                if value not in _CASES:
+                    self.bad(arg, f"{where}.case", "must be one of: " + ", ".join(_CASES))
+                else:
+                    steps.append((name, value))
+            elif name == "lookup":
+                if not isinstance(value, dict) or not value:
+                    self.bad(arg, f"{where}.lookup", "must map values to what they stand for")
+                else:
+                    table = {}
+                    for k, v in value.items():
+                        out = "" if v.value is None else str(v.value)
+                        table[k] = out
+                        table.setdefault(k.casefold(), out)
+                    steps.append((name, table))
+        return [st for st in steps if st[1] is not _BAD]
+
+    def regex(self, y: _Y, where: str):
+        if not isinstance(y.value, str) or not y.value or len(y.value) > 500:
+            self.bad(y, where, "must be a regular expression of up to 500 characters")
+            return _BAD
+        try:
+            rx = re.compile(y.value)
+        except re.error as exc:
+            self.bad(y, where, f"is not a regular expression: {exc}")
+            return _BAD
+        if rx.groups < 1:
+            self.bad(y, where, "needs a group in parentheses: the part to keep, e.g. "
+                     "'^/organization/(.+)$'")
+            return _BAD
+        return rx
+
+    def slots(self, m: Mapping) -> None:
+        """Template slots that name a mapped value (``{target.name}``, ``{deal.kind}``)
+        rather than a column: checked, and kept apart from the input's columns."""
+        owners = {name: e.kind for name, e in m.entities.items()}
+        owners["deal"] = _DEAL
+        for spec in m.specs():
+            if spec.source != "template":
+                continue
+            for slot in _TEMPLATE_SLOT.findall(spec.arg):
+                owner, dot, fname = slot.partition(".")
+                if not dot or owner not in owners:
+                    continue
+                if owner == "deal" and not spec.path.startswith("deal."):
+                    self.bad(spec.line, spec.path, f"template slot {{{slot}}}: deal values "
+                             "fill templates of the deal's own fields only")
+                    continue
+                if fname not in owners[owner].fields or (owner == "deal" and fname not in m.deal):
+                    self.bad(spec.line, spec.path, f"template slot {{{slot}}}: {owner} has no "
+                             f"mapped field {fname!r}")
+                    continue
+                spec.mapped[slot] = (owner, fname)
 
     def check_fixed(self, spec: ValueSpec, value, y: _Y) -> None:
         if spec.field.name == "id" or spec.field.type in ("ref", "refs"):
@@ -518,6 +612,7 @@ class _Compiler:
             self.bad(top["parties"], "deal", "parties need a deal section")
         if not m.entities and m.deal is None and not self.problems:
             self.bad(root, "", "maps nothing: give entities and/or a deal")
+        self.slots(m)
         return m
 
     def entity(self, name: str, y: _Y) -> EntitySpec | None:
@@ -633,6 +728,9 @@ def read_mapping(path: str | Path) -> Mapping:
         node = yaml.compose(text, Loader=_MappingLoader)
         if node is None:
             raise LoadError([Problem(path, 1, "", "is empty; see docs/mapping.md")])
+        bomb = yaml_expansion(node)
+        if bomb:
+            raise LoadError([Problem(path, 0, "", f"invalid YAML: {bomb}")])
         root = _wrap(node, _MappingLoader(""))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -679,6 +777,16 @@ def _convert(spec: ValueSpec, raw):
     if t in ("enum", "country", "currency", "date"):
         value = _intern(value)
     return value
+
+
+def _id_fix(text: str) -> str:
+    """How a mapping can make an id of ``text``: the hint after an invalid id."""
+    cut = text.rfind("/", 0, len(text) - 1)
+    if cut > 0 or text.startswith("/"):
+        prefix = text[:cut + 1] if cut > 0 else "/"
+        return (f"; strip what comes before the name with `transform: [{{strip_prefix: "
+                f"{prefix}}}]`, or make an id of it with `slug: true` (docs/mapping.md)")
+    return "; make an id of it with `slug: true`, or fix it with a `transform` (docs/mapping.md)"
 
 
 def _host(url: str) -> str | None:
@@ -812,6 +920,9 @@ class _Mapper:
         self.slugs: dict[str, str] = {}
         self.columns = mapping.columns()
         self.rows = 0
+        self.row_at: tuple[str, int] = ("", 0)
+        self.row_ids: dict = {}
+        self.row_deal: dict = {}
         # conversions memoised per spec (cells repeat: countries, dates, statuses); a spec
         # whose values are mostly distinct (urls, titles) stops memoising after a while
         self.memos: dict[int, dict | None] = {id(s): {} for s in mapping.specs()}
@@ -819,6 +930,9 @@ class _Mapper:
 
     # -- cells -------------------------------------------------------------------
     def raw(self, spec: ValueSpec, cells: dict):
+        """The spec's value in this row before conversion: the cell (or the filled
+        template, or the fixed value), transformed, looked up in ``map``; the default
+        if that is empty."""
         src = spec.source
         if src == "column":
             value = cells.get(spec.arg)
@@ -830,18 +944,23 @@ class _Mapper:
                 value = None
         elif src == "value":
             value = spec.arg
-        else:  # template: literal, column, literal, column, ..., literal
+        else:  # template: literal, slot, literal, slot, ..., literal
             out, found = [], False
+            mapped = spec.mapped
             for i, part in enumerate(spec.parts):
                 if i % 2 == 0:
                     out.append(part)
                     continue
-                v = cells.get(part)
+                v = self.mapped_value(*mapped[part]) if part in mapped else cells.get(part)
+                if isinstance(v, list):
+                    v = ", ".join(str(x) for x in v)
                 text = "" if v is None else str(v).strip()
                 if text and text.casefold() not in self.m.empty:
                     out.append(text)
                     found = True
             value = " ".join("".join(out).split()) if found else None
+        if value is not None and spec.steps and src != "value":
+            value = self.transform(spec, value)
         if value is None:
             value = spec.default
         elif spec.map is not None and isinstance(value, str):
@@ -850,6 +969,50 @@ class _Mapper:
             elif value.casefold() in spec.map:
                 value = spec.map[value.casefold()]
         return value
+
+    def mapped_value(self, owner: str, fname: str):
+        """A value mapped earlier in this row, for a template slot such as {target.name}."""
+        if owner == "deal":
+            return self.row_deal.get(fname)
+        eid = self.row_ids.get(owner)
+        if eid is None or fname == "id":
+            return eid
+        rec = self.entities.get(eid)
+        return rec.values.get(fname) if rec is not None else None
+
+    def transform(self, spec: ValueSpec, value):
+        """``value`` through the spec's transform steps; None if that leaves nothing,
+        or (with a problem) if a regex does not match."""
+        text = value if isinstance(value, str) else str(value)
+        for name, arg in spec.steps:
+            if name == "trim":
+                text = text.strip() if arg is None else text.strip(arg)
+            elif name == "strip_prefix":
+                for prefix in (arg if isinstance(arg, tuple) else (arg,)):
+                    if text.startswith(prefix):
+                        text = text[len(prefix):]
+                        break
+            elif name == "strip_suffix":
+                for suffix in (arg if isinstance(arg, tuple) else (arg,)):
+                    if text.endswith(suffix):
+                        text = text[:-len(suffix)]
+                        break
+            elif name == "regex":
+                m = arg.search(text)
+                if m is None:
+                    file, line = self.row_at
+                    self.problems.append(Problem(file, line, spec.label, f"{text!r} does not "
+                                                 f"match the transform regex {arg.pattern!r}"))
+                    self.covered.add((file, line, spec.field.name))
+                    return None
+                text = next((g for g in m.groups() if g is not None), "")
+            elif name == "case":
+                text = text.lower() if arg == "lower" else text.upper() if arg == "upper" \
+                    else text.title()
+            elif name == "lookup":
+                text = arg.get(text, arg.get(text.casefold(), text))
+        text = text.strip()
+        return text or None
 
     def value(self, spec: ValueSpec, file: str, line: int, cells: dict, ids: dict):
         """The model value of ``spec`` for this row, None when empty or when it is
@@ -889,7 +1052,9 @@ class _Mapper:
     # -- one row -----------------------------------------------------------------
     def row(self, file: str, line: int, cells: dict) -> None:
         self.rows += 1
+        self.row_at = (file, line)
         ids: dict[str, str] = {}
+        self.row_ids, self.row_deal = ids, {}
         for name, espec in self.m.entities.items():
             eid = self.entity_id(espec, file, line, cells)
             if eid is not None:
@@ -926,7 +1091,9 @@ class _Mapper:
         try:
             return parse_value(_ID_FIELD, eid)
         except ValueProblem as exc:
-            self.problems.append(Problem(file, line, label, str(exc)))
+            slugged = espec.id is None or espec.id.slug
+            self.problems.append(Problem(file, line, label, str(exc) + ("" if slugged else
+                                                                       _id_fix(text))))
             return None
 
     def slug(self, text: str) -> str:
@@ -994,10 +1161,13 @@ class _Mapper:
 
     def deal(self, file: str, line: int, cells: dict, ids: dict, sources: list[str]) -> None:
         values: dict = {}
-        for fname, spec in self.m.deal.items():
+        self.row_deal = values
+        # templates last, so that they can name the deal's other mapped values
+        for fname, spec in sorted(self.m.deal.items(), key=lambda kv: kv[1].source == "template"):
             v = self.value(spec, file, line, cells, ids)
             if v is not None:
                 values[fname] = v
+        values = {f: values[f] for f in self.m.deal if f in values}  # the mapping's order
         parties = []
         for p in self.m.parties:
             eid = ids.get(p.entity)
@@ -1030,7 +1200,8 @@ class _Mapper:
             try:
                 did = parse_value(_ID_FIELD, did)
             except ValueProblem as exc:
-                self.problems.append(Problem(file, line, self.m.deal_id.label, str(exc)))
+                fix = "" if self.m.deal_id.slug else _id_fix(text)
+                self.problems.append(Problem(file, line, self.m.deal_id.label, str(exc) + fix))
                 return
         else:
             did = self.m.deal_prefix + _deal_hash(values, parties)
