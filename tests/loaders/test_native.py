@@ -60,8 +60,8 @@ def test_yaml_errors_name_the_line_and_norway_stays_a_country(tmp_path):
                     "  - id: b\n    name: B\n    country: ZZ\n")
     with pytest.raises(LoadError) as err:
         load_paths(EmbeddedStore(tmp_path / "s.db"), [path])
-    assert [str(p) for p in err.value.problems] == [
-        f"{path}:5: field 'country': 'ZZ' is not an ISO 3166-1 alpha-2 country code"]
+    (problem,) = err.value.problems
+    assert str(problem).startswith(f"{path}:5: field 'country': 'ZZ' is not a country")
 
 
 @pytest.mark.parametrize("name, content, expected", [
