@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, NamedTuple
 
-__all__ = ["csv_rows", "csv_reader", "CSV_FIELD_LIMIT", "CsvRow", "Sieve", "open_binary", "open_text", "read_text_bytes",
+__all__ = ["csv_rows", "csv_reader", "CSV_FIELD_LIMIT", "CsvRow", "Sieve", "open_binary",
+           "open_text", "read_text_bytes",
            "input_path", "is_input", "base_suffix", "STDIN", "MAX_ROW_LINES"]
 
 STDIN = "-"
