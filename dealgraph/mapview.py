@@ -39,13 +39,20 @@ class Map:
     @classmethod
     def render(cls, subgraph, **options) -> "Map":
         """Render ``subgraph``; ``options`` go to ``dealgraph.viz.render.render_map``."""
+        from .viz.elements import DEAL_LABEL
         from .viz.render import DEFAULT_TITLE, read_map_data, render_map
         page = render_map(subgraph, **options)
         data = read_map_data(page)
         meta = data.get("meta", {})
-        return cls(page, options.get("title") or DEFAULT_TITLE,
-                   meta.get("view", options.get("view", "deals")), len(data.get("nodes", ())),
-                   len(data.get("edges", ())), bool(meta.get("physics", True)))
+        view = meta.get("view", options.get("view", "deals"))
+        # what the page draws first, counted as write_map counts it: not the ring of
+        # outside deals ("r"); deals as nodes only in the deals view; edges of that view
+        nodes = sum(1 for n in data.get("nodes", ()) if not n.get("r") and (
+            view == "deals" or str(n.get("group", "")).split("/")[0] != DEAL_LABEL))
+        edges = sum(1 for e in data.get("edges", ()) if not e.get("r")
+                    and e.get("v") in (None, "d" if view == "deals" else "c"))
+        return cls(page, options.get("title") or DEFAULT_TITLE, view, nodes, edges,
+                   bool(meta.get("physics", True)))
 
     def save(self, path: str | os.PathLike):
         """Write the page to ``path`` (parent directories are created); returns a

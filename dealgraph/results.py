@@ -165,7 +165,7 @@ class Selected:
         from .mapview import Map
         if not self.subgraph.nodes:
             raise NotFound(f"nothing to map: the selection ({self.question}) is empty")
-        options.setdefault("title", f"dealgraph map: {self.question}")
+        options["title"] = options.get("title") or f"dealgraph map: {self.question}"
         options.setdefault("store", self.store)
         if isinstance(options.get("positions"), (str, os.PathLike)):
             from .viz.render import read_positions

@@ -12,7 +12,7 @@ import dealgraph
 from dealgraph.api import Graph
 from dealgraph.errors import DealgraphError, LoadError, NotFound, ParameterError, StoreUnavailable
 from dealgraph.queries import run_saved_query
-from dealgraph.viz.render import read_map_data
+from dealgraph.viz.render import read_map_data, write_map
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +187,11 @@ def test_map_shows_itself_in_a_sandboxed_frame_and_saves(g, tmp_path):
     assert "<script" not in frame and "&lt;script" in frame and 'title="&lt;Xiaomi&gt;"' in frame
     info = m.save(tmp_path / "m.html")
     page = (tmp_path / "m.html").read_text(encoding="utf-8")
-    assert page == m.html and info.nodes == m.nodes == len(read_map_data(page)["nodes"])
+    assert page == m.html and info.nodes == m.nodes
+    same = write_map(g.subgraph(focus="Xiaomi", hops=1).subgraph, tmp_path / "w.html",
+                     title="<Xiaomi>", view="counterparties", store=g.store)
+    assert (info.nodes, info.edges, info.view, info.physics) == \
+        (same.nodes, same.edges, same.view, same.physics)
     assert read_map_data(page)["meta"]["view"] == "counterparties"
     assert "Caption passed through" in page
 

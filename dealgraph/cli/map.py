@@ -40,10 +40,13 @@ def map_command(selection, view, show_sources, title, caption, positions, overvi
 
     Example: dealgraph map --focus Huawei --hops 2 --status signed,completed -o huawei.html
     """
-    from ..viz.render import map_selection  # imports pyvis; only when a map is made
+    from ..api import Graph
 
+    sel = selection
     with opener() as store:
-        info = map_selection(store, selection, out, title=title, view=view,
-                             show_sources=show_sources, caption=caption,
-                             positions=positions, overview=overview)
+        chosen = Graph(store).subgraph(sel.focus, sel.hops, kind=sel.kinds, status=sel.statuses,
+                                       country=sel.countries, as_of=sel.as_of)
+        page = chosen.map(title=title, view=view, show_sources=show_sources, caption=caption,
+                          positions=positions, overview=overview)
+    info = page.save(out)
     click.echo(f"Wrote {info.describe()}")
