@@ -101,17 +101,21 @@ def node_groups() -> dict:
             base["font"] = {"color": "#ffffff", "size": 11, "strokeWidth": 0}
         groups[label] = base
         if _has_status(label):
-            # deal-like records are small nodes with smaller captions
+            # deal-like records are small nodes with smaller captions, drawn only
+            # when zoomed in (a hub's deal titles would cover everything else)
             base["size"] = 8
             base["font"] = {"size": 12, "color": "#444444"}
+            base["scaling"] = {"label": {"drawThreshold": 10}}
             groups[label + DASHED_SUFFIX] = {
                 "shape": s["shape"], "borderWidth": 2, "shapeProperties": {"borderDashes": [3, 2]},
                 "size": 8, "font": {"size": 12, "color": "#444444"},
+                "scaling": {"label": {"drawThreshold": 10}},
                 "color": {"background": "#ffffff", "border": c,
                           "highlight": {"background": "#ffffff", "border": SELECTED_BORDER},
                           "hover": {"background": "#ffffff", "border": SELECTED_BORDER}}}
             groups[label + GREY_SUFFIX] = {
                 "shape": s["shape"], "size": 8, "font": {"size": 12, "color": GREY_TEXT},
+                "scaling": {"label": {"drawThreshold": 10}},
                 "color": {"background": GREY, "border": GREY_BORDER,
                           "highlight": {"background": GREY, "border": SELECTED_BORDER},
                           "hover": {"background": GREY, "border": SELECTED_BORDER}}}

@@ -92,7 +92,7 @@ def _options(els: Elements, physics: bool) -> dict:
                   "color": {"color": deal, "opacity": 0.75, "inherit": False},
                   "font": {"size": 10, "face": "system-ui, sans-serif", "strokeWidth": 3,
                            "align": "middle", "color": "#555555"},
-                  "scaling": {"label": {"enabled": True, "drawThreshold": 9}},
+                  "scaling": {"label": {"enabled": True, "drawThreshold": 12}},
                   "smooth": {"enabled": True, "type": "continuous", "roundness": 0.3}
                   if physics else False},
         "interaction": {"hover": True, "tooltipDelay": 200, "navigationButtons": False,

@@ -261,7 +261,12 @@
       var o = nodeById[m];
       if (o && o.x !== undefined) { xs += o.x; ys += o.y; k++; }
     });
-    if (k) { n.x = xs / k + 20; n.y = ys / k + 20; }
+    if (k) {   // between its parties, nudged off the straight line by a stable amount
+      var h = 0;
+      for (var i = 0; i < n.id.length; i++) { h = (h * 31 + n.id.charCodeAt(i)) % 997; }
+      n.x = xs / k + (h % 41) - 20;
+      n.y = ys / k + ((h * 7) % 41) - 20;
+    }
   }
 
   function styled(item) {
@@ -275,7 +280,7 @@
     if (pinned[item.id]) { out.fixed = true; }
     if (dim && !dim[item.id]) {
       out.opacity = 0.15;
-      out.font = { color: "rgba(80,80,80,0.25)" };
+      out.font = { color: "rgba(80,80,80,0.25)", strokeColor: "rgba(255,255,255,0.2)" };
     }
     return out;
   }
@@ -283,8 +288,8 @@
   function edgeStyled(item) {
     if (!dim) { return item; }
     var bright = dim[item.from] && dim[item.to] && (!item.deal || dim[item.deal]);
-    if (bright) {
-      return Object.assign({}, item, { width: (item.width || 1.2) + 2 });
+    if (bright) {   // a path's edges stand out; a selection's keep their width
+      return pathState ? Object.assign({}, item, { width: (item.width || 1.2) + 2 }) : item;
     }
     var c = Object.assign({}, item.color || {});
     c.opacity = 0.07;
@@ -1046,6 +1051,9 @@
     Array.prototype.forEach.call(document.querySelectorAll("#dg-legend li[data-view]"), function (li) {
       var only = li.getAttribute("data-view");
       li.hidden = !!only && only !== v;
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("input[name=dg-view]"), function (r) {
+      r.checked = r.value === v;
     });
     var label = document.getElementById("dg-view-name");
     if (label) { label.textContent = v; }
