@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from dealgraph.cli import cli
@@ -96,3 +98,58 @@ def test_bad_selection_is_one_line_error(runner, loaded, tmp_path, args, message
 def test_bad_view_is_rejected_by_click(runner, loaded, tmp_path):
     result = run_map(runner, loaded, "--view", "sideways", "-o", str(tmp_path / "x.html"))
     assert result.exit_code == 2 and "sideways" in result.output
+
+
+def test_caption_and_positions_file(runner, loaded, tmp_path):
+    out = tmp_path / "fig.html"
+    positions = tmp_path / "fig.positions.json"
+    positions.write_text(json.dumps({"positions": {"acme": [10, -20], "beta": [300.5, 7]},
+                                     "pinned": ["acme"]}), "utf-8")
+    result = run_map(runner, loaded, "--caption", "Source: <test>", "--positions",
+                     str(positions), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    data = read_map_data(out.read_text("utf-8"))
+    node = {n["id"]: n for n in data["nodes"]}
+    assert (node["acme"]["x"], node["acme"]["y"], node["acme"]["fixed"]) == (10, -20, True)
+    assert (node["beta"]["x"], node["beta"]["y"]) == (300.5, 7)
+    assert all("x" in n for n in data["nodes"] if not n.get("r"))   # the rest laid out
+    assert data["meta"]["physics"] is False and data["meta"]["caption"] == "Source: <test>"
+    assert "Source: &lt;test&gt;" in out.read_text("utf-8")
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{not json", "line 1: not JSON"),
+    ('{"nodes": {}}', 'no "positions" object'),
+    ('{"positions": {"acme": [1]}}', "positions.acme: expected [x, y] numbers"),
+])
+def test_bad_positions_file_is_one_line_error(runner, loaded, tmp_path, content, message):
+    bad = tmp_path / "bad.json"
+    bad.write_text(content, "utf-8")
+    result = run_map(runner, loaded, "--positions", str(bad), "-o", str(tmp_path / "m.html"))
+    assert result.exit_code != 0
+    assert message in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "m.html").exists()
+
+
+def test_paths_map_draws_only_the_paths_and_marks_the_ends(runner, loaded, tmp_path):
+    out = tmp_path / "paths.html"
+    result = runner.invoke(cli, ["query", "run", "paths", "--store", str(loaded), "-p", "a=gamma",
+                                 "-p", "b=beta", "--map", str(out)])
+    assert result.exit_code == 0, result.output
+    data = read_map_data(out.read_text("utf-8"))
+    assert data["meta"]["ends"] == ["gamma", "beta"] and data["meta"]["pathMode"] is True
+    ids = {n["id"] for n in data["nodes"]}
+    assert ids == {"gamma", "acme", "beta", "d-licence", "d-supply", "d-stake"}
+    # only the party edges on the paths: not us-commerce's, nor acme-china's
+    party = {(e["from"], e["to"]) for e in data["edges"] if e.get("v") == "d"}
+    assert party == {("gamma", "d-licence"), ("acme", "d-licence"), ("acme", "d-supply"),
+                     ("beta", "d-supply"), ("acme", "d-stake"), ("beta", "d-stake")}
+
+
+def test_paths_map_with_no_path_says_so_and_writes_nothing(runner, loaded, tmp_path):
+    out = tmp_path / "none.html"
+    result = runner.invoke(cli, ["query", "run", "paths", "--store", str(loaded), "-p", "a=gamma",
+                                 "-p", "b=jane-doe", "--map", str(out)])
+    assert result.exit_code != 0
+    assert "no path between Gamma Chips and Jane Doe" in result.output
+    assert "no map written" in result.output and not out.exists()
