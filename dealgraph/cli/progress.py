@@ -25,7 +25,8 @@ class _BarTask(Task):
                                    TimeElapsedColumn)
         self._bar = Progress(TextColumn("{task.description}"), BarColumn(),
                              MofNCompleteColumn(), TimeElapsedColumn(),
-                             console=Console(file=sys.stderr), transient=True)
+                             console=Console(file=sys.stderr, force_terminal=True),
+                             transient=True)
         self._bar.start()
         self._id = self._bar.add_task(description, total=total)
         self._open = True

@@ -40,6 +40,7 @@ from ..graph.model import MODEL
 from ..graph.records import Subgraph
 from ..graph.select import Selection, select_subgraph
 from ..graph.store import Store
+from ..report import task
 
 __all__ = ["FORMATS", "ExportContext", "ExportResult", "format_module", "select_for_export",
            "export_subgraph", "write_export", "run_export", "describe_query",
@@ -205,20 +206,24 @@ def run_export(store: Store, fmt: str, path, *, selection: Selection | None = No
     if params and not query:
         raise ParameterError("${params} gives a saved query's parameters; use it with ${query}",
                              params={"params": "params", "query": "query"})
-    if query:
-        result = _run_query(store, query, params, as_of)
-        spec = getattr(result, "query", None)
-        question = describe_query(getattr(spec, "name", query), params, as_of,
-                                  getattr(spec, "question", None))
-        sub = query_subgraph(store, result)
-    else:
-        sel = selection or Selection()
-        if as_of and not sel.as_of:
-            sel = replace(sel, as_of=as_of)
-        question = sel.describe()
-        sub = select_subgraph(store, sel)
-    return write_export(sub, fmt, path, question=question, title=title,
-                        backend=store.backend)
+    with task(f"export {fmt}: selecting, writing", total=2) as progress:
+        if query:
+            result = _run_query(store, query, params, as_of)
+            spec = getattr(result, "query", None)
+            question = describe_query(getattr(spec, "name", query), params, as_of,
+                                      getattr(spec, "question", None))
+            sub = query_subgraph(store, result)
+        else:
+            sel = selection or Selection()
+            if as_of and not sel.as_of:
+                sel = replace(sel, as_of=as_of)
+            question = sel.describe()
+            sub = select_subgraph(store, sel)
+        progress.advance()
+        done = write_export(sub, fmt, path, question=question, title=title,
+                            backend=store.backend)
+        progress.advance()
+    return done
 
 
 def write_export(sub: Subgraph, fmt: str, path, *, question: str, title: str | None = None,

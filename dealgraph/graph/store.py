@@ -147,6 +147,28 @@ class Store(ABC):
         """Ids of the nodes with a ``rel_type`` relationship to one of ``ids``
         (e.g. the subsidiaries of firms with SUBSIDIARY_OF)."""
 
+    def party_pairs(self, entity_ids: Iterable[str], as_of: str | None = None,
+                    skip: Iterable[str] = ()) -> list[tuple[str, str]]:
+        """(party, deal) for every party of every deal that one of ``entity_ids`` is party
+        to, leaving out the deals in ``skip`` and, with ``as_of``, the deals not in force
+        then: one counterparty step. The empty-answer notes of ``paths`` and ``network``
+        search with it on either store; the embedded store has a faster one."""
+        from .dates import deal_in_force
+        skip = set(skip)
+        rels = [r for r in self.deal_parties(entity_ids) if r.dst not in skip]
+        if as_of is not None:
+            deals = self.subgraph({r.dst for r in rels}).nodes
+            rels = [r for r in rels if deal_in_force(deals[r.dst].props, as_of)]
+        return [(r.src, r.dst) for r in rels]
+
+    def node_fields(self, ids: Iterable[str], keys: tuple[str, ...]) -> dict[str, dict]:
+        """For each of ``ids`` in the store: its ``label`` and those of the scalar
+        properties ``keys`` it has (names for the empty-answer notes, on either store)."""
+        ids = set(ids)
+        nodes = self.subgraph(ids).nodes
+        return {nid: {"label": n.label, **{k: n.props[k] for k in keys if k in n.props}}
+                for nid, n in nodes.items() if nid in ids}
+
     @abstractmethod
     def entities_where(self, field: str, value) -> set[str]:
         """The ids of the entities whose property ``field`` (a field of the model's

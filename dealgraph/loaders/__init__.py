@@ -28,6 +28,7 @@ from ..errors import LoadError, ParameterError, Problem, count_by_code, errors_o
 from ..graph.model import MODEL
 from ..graph.records import ApplySummary, Batch
 from ..graph.store import Store, paused_gc
+from ..report import task
 from .mapping import Reading, read_mapped
 from .native import REJECTS_SUFFIX, iter_dataset
 from .rows import STDIN, Sieve, base_stem, input_path, is_stream
@@ -147,11 +148,13 @@ def load_reading(store: Store, reading: Reading, problems: list[Problem] | None 
     records is consumed as it goes (each record dropped once validated); ``problems``
     may grow while an iterator of records is read."""
     problems = [] if problems is None else problems
-    with paused_gc(), store.writer() as load:
+    total = len(reading.records) if isinstance(reading.records, list) else None
+    with paused_gc(), store.writer() as load, task("loading records", total) as progress:
         validator = Validator(store)
         failed = False
         for chunk, last in _chunks(reading.records, CHUNK):
             batch = validator.feed(chunk, last)
+            progress.advance(len(chunk))
             del chunk
             if not failed:
                 failed = strict and bool(validator.problems or problems or reading.problems) \

@@ -52,6 +52,9 @@ __all__ = ["MapInfo", "render_map", "write_map", "read_map_data", "subgraph_for_
 PHYSICS_THRESHOLD = 500
 EDGE_LABEL_THRESHOLD = 1000
 OVERVIEW_THRESHOLD = 3000
+# A map bigger than either of these gets a note suggesting a narrower selection.
+MAP_WARN_NODES = 5000
+MAP_WARN_BYTES = 10_000_000
 AUTO_DEALS = 60
 DEFAULT_TITLE = "dealgraph map"
 
@@ -420,13 +423,24 @@ def map_selection(store: Store, selection, path: str | os.PathLike, *, title: st
     from ..errors import NotFound
     from ..graph.select import select_subgraph
 
+    from ..report import note, task
+
     pos = read_positions(positions) if positions is not None else None
-    sub = select_subgraph(store, selection)
-    if not sub.nodes:
-        raise NotFound(f"nothing to map: the selection ({selection.describe()}) is empty")
-    return write_map(sub, path, title=title or f"dealgraph map: {selection.describe()}",
-                     view=view, show_sources=show_sources, store=store, positions=pos,
-                     caption=caption, overview=overview)
+    with task("map: selecting, drawing", total=2) as progress:
+        sub = select_subgraph(store, selection)
+        if not sub.nodes:
+            raise NotFound(f"nothing to map: the selection ({selection.describe()}) is empty")
+        progress.advance()
+        info = write_map(sub, path, title=title or f"dealgraph map: {selection.describe()}",
+                         view=view, show_sources=show_sources, store=store, positions=pos,
+                         caption=caption, overview=overview)
+        progress.advance()
+    if len(sub.nodes) > MAP_WARN_NODES or info.bytes > MAP_WARN_BYTES:
+        where = "" if selection.focus else " --focus NAME --hops 1, or"
+        note(f"the map holds {len(sub.nodes):,} nodes in {info.bytes / 1e6:.1f} MB: a browser "
+             f"opens it slowly; narrow it with{where} --kind, --country or --as-of, or open "
+             "its overview of clusters first (--overview)")
+    return info
 
 
 def write_paths_map(store: Store, result, path: str | os.PathLike,
