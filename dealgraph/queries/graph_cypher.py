@@ -68,7 +68,6 @@ _REFUSED = {
     "allshortestpaths": "allShortestPaths()", "all": "ALL", "any": "ANY", "none": "NONE",
     "single": "SINGLE", "reduce": "reduce()", "filter": "filter()", "extract": "extract()",
     "ascending": "ASCENDING (write ASC)", "descending": "DESCENDING (write DESC)",
-    "xor": "XOR", "distinct": "DISTINCT",
 }
 _TOKEN = re.compile(r"""
     (?P<ws>\s+|//[^\n]*|/\*.*?\*/)
