@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from typing import Iterable
 from pathlib import Path
 
 from ..graph.model import MODEL
@@ -25,7 +26,7 @@ from ..viz.elements import GREY
 __all__ = ["TYPE_ATTR", "LABEL_ATTR", "COLOR_ATTR", "RESERVED", "node_attrs", "rel_attrs", "flat",
            "flat_attrs", "attribute_types", "node_columns", "rel_columns", "list_fields",
            "node_colour", "node_shape", "GREY", "xml_text", "xml_attr", "write_text",
-           "write_bytes", "ordered_nodes", "ordered_rels", "ordered_props", "edge_kind", "is_grey", "is_dashed"]
+           "write_bytes", "write_chunks", "ordered_nodes", "ordered_rels", "ordered_props", "edge_kind", "is_grey", "is_dashed"]
 
 TYPE_ATTR = "type"
 LABEL_ATTR = "label"
@@ -193,12 +194,19 @@ def xml_attr(value) -> str:
 
 def write_bytes(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically: a reader sees the old file or the new one."""
+    return write_chunks(path, [data])
+
+
+def write_chunks(path: Path, chunks: Iterable[bytes | str]) -> Path:
+    """Write the chunks (text is written as UTF-8) to ``path`` one by one, atomically as
+    ``write_bytes``: a big export is streamed, never held whole in memory."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for chunk in chunks:
+                fh.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; exports are ordinary files
         os.replace(tmp, path)
     except BaseException:

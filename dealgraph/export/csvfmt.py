@@ -17,10 +17,11 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from ..graph.records import Subgraph
 from .common import flat_attrs, node_attrs, node_columns, ordered_nodes, ordered_rels, \
-    rel_attrs, rel_columns, write_text
+    rel_attrs, rel_columns, write_chunks
 
 __all__ = ["write", "SUFFIX", "NODES", "EDGES"]
 
@@ -30,21 +31,29 @@ NODES = "nodes.csv"
 EDGES = "edges.csv"
 
 
-def _table(columns: list[str], rows: list[dict]) -> str:
+
+def write(sub: Subgraph, path: Path, context) -> list[Path]:
+    """Both tables, written row by row (never held whole: a million deals make
+    gigabytes of rows)."""
+    path = Path(path)
+    ncols = ["id"] + node_columns(sub)
+    nodes = ({"id": n.id, **flat_attrs(node_attrs(n))} for n in ordered_nodes(sub))
+    ecols = ["source", "target"] + rel_columns(sub)
+    edges = ({"source": r.src, "target": r.dst, **flat_attrs(rel_attrs(r))}
+             for r in ordered_rels(sub))
+    return [write_chunks(path / NODES, _table(ncols, nodes)),
+            write_chunks(path / EDGES, _table(ecols, edges))]
+
+
+def _table(columns: list[str], rows: Iterable[dict]) -> Iterator[str]:
+    """The CSV text of ``rows``, a header then a few thousand rows at a time."""
     buf = io.StringIO(newline="")
     writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
-    for row in rows:
+    for i, row in enumerate(rows, 1):
         writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
-    return buf.getvalue()
-
-
-def write(sub: Subgraph, path: Path, context) -> list[Path]:
-    path = Path(path)
-    ncols = ["id"] + node_columns(sub)
-    nodes = [{"id": n.id, **flat_attrs(node_attrs(n))} for n in ordered_nodes(sub)]
-    ecols = ["source", "target"] + rel_columns(sub)
-    edges = [{"source": r.src, "target": r.dst, **flat_attrs(rel_attrs(r))}
-             for r in ordered_rels(sub)]
-    return [write_text(path / NODES, _table(ncols, nodes)),
-            write_text(path / EDGES, _table(ecols, edges))]
+        if i % 5000 == 0:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()

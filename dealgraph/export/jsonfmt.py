@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 
 from ..graph.records import Subgraph, edge_key
-from .common import node_attrs, ordered_nodes, ordered_rels, rel_attrs, write_text
+from .common import node_attrs, ordered_nodes, ordered_rels, rel_attrs, write_chunks
 
 __all__ = ["write", "to_data", "SUFFIX"]
 
@@ -44,5 +44,30 @@ def to_data(sub: Subgraph, context=None) -> dict:
 
 
 def write(sub: Subgraph, path: Path, context) -> list[Path]:
-    text = json.dumps(to_data(sub, context), ensure_ascii=False, indent=1)
-    return [write_text(Path(path), text + "\n")]
+    """The text ``json.dumps(to_data(sub, context), ensure_ascii=False, indent=1)``,
+    written node by node and link by link (a whole graph of a million deals would
+    otherwise be held as one string, several gigabytes)."""
+    return [write_chunks(Path(path), _chunks(sub, context))]
+
+
+def _chunks(sub: Subgraph, context):
+    head = to_data(Subgraph(), context)
+    yield "{\n"
+    for key in ("directed", "multigraph", "graph"):
+        yield f" {json.dumps(key)}: {_dumps(head[key], 1)},\n"
+    nodes = ({"id": n.id, **node_attrs(n)} for n in ordered_nodes(sub))
+    links = ({"source": r.src, "target": r.dst, "key": edge_key(r.type, r.props),
+              **rel_attrs(r)} for r in ordered_rels(sub))
+    for key, items, end in (("nodes", nodes, ",\n"), ("links", links, "\n")):
+        yield f' "{key}": ['
+        first = True
+        for item in items:
+            yield ("\n  " if first else ",\n  ") + _dumps(item, 2)
+            first = False
+        yield ("]" if first else "\n ]") + end
+    yield "}\n"
+
+
+def _dumps(value, depth: int) -> str:
+    """``value`` as json.dumps(indent=1) writes it ``depth`` levels deep."""
+    return json.dumps(value, ensure_ascii=False, indent=1).replace("\n", "\n" + " " * depth)

@@ -20,6 +20,7 @@ import json
 import os
 from operator import itemgetter
 import sqlite3
+import sys
 import threading
 from pathlib import Path
 from contextlib import contextmanager
@@ -369,13 +370,27 @@ class EmbeddedStore(Store):
 
     def subgraph(self, ids: Iterable[str] | None = None) -> Subgraph:
         if ids is None:
-            g = self.graph
-            sub = Subgraph({nid: _node(g, nid) for nid in sorted(g.nodes)})
-            sub.rels = sorted((_rel(u, v, d) for u, v, d in g.edges(data=True)),
-                              key=lambda r: r.key)
-            return sub
+            return self._whole_subgraph()
         with self.reading():
             return self._subgraph(set(ids))
+
+    def _whole_subgraph(self) -> Subgraph:
+        """Every node and relationship, read straight from the tables in key order (what
+        maps and exports of the whole graph use; no NetworkX graph is built). To keep a
+        million deals in bounded memory, property names are interned (one string per
+        name, not one per node) and relationships with the same properties share one
+        dict: treat ``Rel.props`` as read-only."""
+        intern = sys.intern
+        rel_props = _RelProps()
+        with self.reading(), paused_gc(), self._reading("the whole graph"):
+            nodes = {}
+            for nid, label, props in self.db.execute(
+                    "SELECT id, label, props FROM nodes ORDER BY id"):
+                nodes[nid] = Node(nid, label, {intern(k): v for k, v in _props(props).items()})
+            rels = [Rel(src, typ, dst, rel_props.seen_or_load(props))
+                    for src, typ, dst, props in self.db.execute(
+                        "SELECT src, type, dst, props FROM rels ORDER BY src, type, dst, role")]
+        return Subgraph(nodes, rels)
 
     def neighbourhoods(self, entity_ids: Iterable[str], hops: int = 1) -> Subgraph:
         """``Store.neighbourhoods`` in one read transaction: each step reads the parties of
@@ -612,15 +627,3 @@ def _name_keys(node: Node) -> set[str]:
         return set()
     keys = {node.id, node.props.get("name", "")} | set(node.props.get("aliases", []))
     return {k.casefold() for k in keys if k} | {name_key(k) for k in keys if k}
-
-
-def _node(g: nx.MultiDiGraph, nid: str) -> Node:
-    data = dict(g.nodes[nid])
-    label = data.pop("label")
-    return Node(nid, label, data)
-
-
-def _rel(src: str, dst: str, data: dict) -> Rel:
-    props = dict(data)
-    typ = props.pop("type")
-    return Rel(src, typ, dst, props)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 __all__ = ["Node", "Rel", "Batch", "Subgraph", "ApplySummary", "edge_key"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Node:
     """A node: its id, its kind's label (Firm, Government, Person, Deal, Source) and properties."""
     id: str
@@ -23,7 +23,7 @@ class Node:
         return self.props.get("name") or self.props.get("title") or self.id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rel:
     """A relationship ``src -[type]-> dst``; PARTY_TO carries ``role`` (and maybe ``note``)."""
     src: str
