@@ -452,9 +452,62 @@
     nodes.update(upd);
     document.body.setAttribute("data-cluster-labels", shownLabels);
   }
+  // the biggest dealers in view keep a readable label at every zoom (placed biggest
+  // first, each only where it covers no label already placed); the rest follow
+  // vis-network's size rule and appear as you zoom in
+  var boosted = {};
+  function importantLabels() {
+    var scale = network.getScale(), upd = [];
+    var ids = [];
+    if (scale < 0.7) {
+      var box = container.getBoundingClientRect();
+      ids = Object.keys(drawnNodes).filter(function (id) {
+        return drawnNodes[id].value !== undefined && !(dim && !dim[id]);
+      });
+      var pos = network.getPositions(ids);
+      ids = ids.filter(function (id) {
+        var p = network.canvasToDOM(pos[id]);
+        return p.x > 0 && p.y > 0 && p.x < box.width && p.y < box.height;
+      }).sort(function (a, b) { return drawnNodes[b].value - drawnNodes[a].value; }).slice(0, 80);
+      var placed = [], keep = [];
+      ids.forEach(function (id) {
+        var p = network.canvasToDOM(pos[id]), label = String(drawnNodes[id].label || "");
+        var r = (network.body.nodes[id] ? network.body.nodes[id].options.size : 10) * scale;
+        var w = 7.4 * label.length, t = p.y + r + 1;
+        var b = { l: p.x - w / 2 - 3, r: p.x + w / 2 + 3, t: t, b: t + 17 };
+        if (placed.every(function (q) { return b.r < q.l || b.l > q.r || b.b < q.t || b.t > q.b; })) {
+          placed.push(b);
+          keep.push(id);
+        }
+      });
+      ids = keep;
+    }
+    var now = {};
+    ids.forEach(function (id) {
+      now[id] = true;
+      upd.push({ id: id, scaling: { label: { enabled: false } }, font: { size: 13 / scale } });
+    });
+    Object.keys(boosted).forEach(function (id) {
+      if (!now[id] && drawnNodes[id]) {
+        upd.push({ id: id, scaling: { label: { enabled: true } }, font: { size: options.nodes.font.size } });
+      }
+    });
+    boosted = now;
+    if (upd.length) { nodes.update(upd); }
+    document.body.setAttribute("data-boosted-labels", ids.length);
+  }
+  var labelsQueued = false;
+  function queueLabels() {
+    if (labelsQueued) { return; }
+    labelsQueued = true;
+    window.setTimeout(function () { labelsQueued = false; importantLabels(); }, 120);
+  }
   network.on("zoom", function () {
     if (!zoomQueued) { zoomQueued = true; window.requestAnimationFrame(clusterFonts); }
+    queueLabels();
   });
+  network.on("dragEnd", queueLabels);
+  network.once("afterDrawing", queueLabels);
   network.on("dragEnd", function () { if (!zoomQueued) { zoomQueued = true; window.requestAnimationFrame(clusterFonts); } });
   if (clusters.length) { network.once("afterDrawing", clusterFonts); }
 
