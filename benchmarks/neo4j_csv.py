@@ -2,7 +2,7 @@
 
 The statements create what dealgraph's loader creates from the same files: one
 node per row with its kind label (entities also ``Entity``), list cells split on
-``|``, numbers as numbers, the field relationships (``SUBSIDIARY_OF``, ``PART_OF``,
+``|``, numbers as numbers, dates with their DATE companions, the field relationships (``SUBSIDIARY_OF``, ``PART_OF``,
 ``AFFILIATED_WITH``, ``CITES``) and one ``PARTY_TO {role, note}`` per party row.
 Nodes are MERGEd by id (the uniqueness constraints dealgraph creates are in
 place) and relationships MERGEd, as a hand-written idempotent import would do;
@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 
 from dealgraph.graph.model import ENTITY_LABEL, MODEL
+from dealgraph.graph.neo4j_schema import companion_set
 
 __all__ = ["statements", "load_csv", "import_dir", "wipe", "MARKER"]
 
@@ -63,8 +64,11 @@ def statements(prefix: str) -> list[tuple[str, str]]:
         key = _key_label(MODEL.by_file[file].name)
         extra = f" SET n:{kind.label}" if key != kind.label else ""
         props = "{" + ", ".join(f"`{f.name}`: {_value(f)}" for f in kind.prop_fields) + "}"
+        # the DATE companions dealgraph's store keeps beside each date field
+        dates = companion_set(kind.label)
+        dates = f" SET {dates[2:]}" if dates else ""
         nodes.append((file, load + f"MERGE (n:{key} {{id: row.id}}){extra} SET n += {props}"
-                      + tail))
+                      + dates + tail))
         for field in kind.rel_fields:
             target = _key_label(field.ref[0])
             if field.multi:

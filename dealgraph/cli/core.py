@@ -118,6 +118,19 @@ def stats(fmt, opener):
 
 
 @cli.command()
+@store_options
+def migrate(opener):
+    """Bring a store written by an earlier dealgraph up to date (on Neo4j: give dates their
+    native DATE companions). Harmless when it is current; loading again does the same.
+
+    Example: dealgraph migrate --backend neo4j
+    """
+    with opener() as store:
+        changed = store.migrate()
+    click.echo(f"Migrated: {changed} date values given native DATE companions." if changed else "Nothing to migrate.")
+
+
+@cli.command()
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
               help="Directory for the demo's files (created if missing).")
 @store_options

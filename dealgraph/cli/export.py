@@ -10,16 +10,18 @@ import click
 from .main import cli, parse_params, selection_options, store_options
 
 # dealgraph.export.FORMATS, kept here so that --help does not import the exporters
-FORMATS = ("graphml", "gexf", "json", "csv", "dataset", "cypher", "report-html", "report-md")
+FORMATS = ("graphml", "gexf", "json", "csv", "dataset", "cypher", "neo4j-import", "report-html",
+           "report-md")
 
 
 @cli.command("export")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True,
               help="graphml, gexf, json (node-link), csv (nodes.csv + edges.csv), dataset "
-                   "(what `dealgraph load` reads), cypher (script for Neo4j), report-html, "
+                   "(what `dealgraph load` reads), cypher (script for Neo4j), neo4j-import (files "
+                   "for neo4j-admin database import; scripts/neo4j-local import), report-html, "
                    "report-md (with an SVG picture next to it).")
 @click.option("-o", "--out", type=click.Path(path_type=Path), required=True, metavar="PATH",
-              help="File to write; a directory for csv and dataset.")
+              help="File to write; a directory for csv, dataset and neo4j-import.")
 @selection_options
 @click.option("--query", metavar="NAME",
               help="Export what this saved query returns instead (see `dealgraph query list`).")

@@ -11,6 +11,7 @@ name            module         writes
 ``csv``         csvfmt         a directory with ``nodes.csv`` and ``edges.csv``
 ``dataset``     dataset        a directory that ``dealgraph load`` reads back
 ``cypher``      cypher         a ``.cypher`` script that recreates the subgraph in Neo4j
+``neo4j-import`` neo4j_import  a directory for ``neo4j-admin database import full``
 ``report-html`` report_html    an HTML report with the interactive map
 ``report-md``   report_md      a Markdown report and an SVG picture next to it
 ==============  =============  ====================================================
@@ -53,6 +54,7 @@ FORMATS: dict[str, str] = {
     "csv": "csvfmt",
     "dataset": "dataset",
     "cypher": "cypher",
+    "neo4j-import": "neo4j_import",
     "report-html": "report_html",
     "report-md": "report_md",
 }

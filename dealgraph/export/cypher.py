@@ -1,10 +1,11 @@
 r"""Cypher export: a script that recreates the subgraph in Neo4j, for ``dealgraph cypher --file``.
 
-The script first creates the constraints dealgraph's Neo4j store uses (unique
-``id`` per key label), then one ``MERGE`` statement per node and per
+The script first creates the constraints and indexes dealgraph's Neo4j store uses
+(unique ``id`` per key label; range indexes), then one ``MERGE`` statement per node and per
 relationship, with every value written inline as a Cypher literal. The graph it
 makes is shaped like the store's: entities carry ``Entity`` and their kind's
-label, relationships carry their properties. Run on a database that already
+label, date fields have their DATE companions (``announced_from``/``announced_to``),
+relationships carry their properties. Run on a database that already
 holds some of it, it updates those nodes instead of duplicating them; run twice,
 it changes nothing the second time.
 
@@ -31,6 +32,8 @@ import unicodedata
 from pathlib import Path
 
 from ..errors import DealgraphError
+from ..graph import neo4j_schema
+from ..graph.dates import date_companions
 from ..graph.model import ENTITY_LABEL, MODEL
 from ..graph.records import Subgraph
 from .common import ordered_nodes, ordered_props, ordered_rels, write_text
@@ -41,8 +44,6 @@ SUFFIX = ".cypher"
 DIRECTORY = False
 
 _ENTITY_LABELS = [MODEL.kinds[k].label for k in MODEL.entity_kinds]
-KEY_LABELS = [ENTITY_LABEL] + [MODEL.kinds[k].label for k in MODEL.node_kinds
-                               if not MODEL.kinds[k].entity]
 _ESCAPES = {"\\": "\\\\", "'": "\\'", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t",
             "\b": "\\b", "\f": "\\f"}
 
@@ -99,12 +100,15 @@ def _key_label(label: str) -> str:
 
 
 def schema_statements() -> list[str]:
-    """The constraints and index of dealgraph's Neo4j store (same names)."""
-    out = [f"CREATE CONSTRAINT dealgraph_{label.lower()}_id IF NOT EXISTS "
-           f"FOR (n:{MODEL.label(label)}) REQUIRE n.id IS UNIQUE;" for label in KEY_LABELS]
-    out.append(f"CREATE INDEX dealgraph_entity_name IF NOT EXISTS "
-               f"FOR (n:{ENTITY_LABEL}) ON (n.name);")
-    return out
+    """The constraints and range indexes of dealgraph's Neo4j store (same names)."""
+    return [stmt + ";" for stmt in neo4j_schema.schema_statements()]
+
+
+def _companions(node) -> str:
+    """``, n.announced_from = date('2023-01-01'), ...``: the DATE companions the store keeps
+    beside each date field (see ``dealgraph.graph.dates``)."""
+    return "".join(f", n.{_name(k)} = date({cypher_string(v.isoformat())})"
+                   for k, v in date_companions(node.label, node.props).items())
 
 
 def statements(sub: Subgraph) -> list[str]:
@@ -113,7 +117,8 @@ def statements(sub: Subgraph) -> list[str]:
     for node in ordered_nodes(sub):
         key = _key_label(node.label)
         props = literal({"id": node.id, **ordered_props(node.props)})
-        stmt = f"MERGE (n:{key} {{id: {cypher_string(node.id)}}}) SET n = {props}"
+        stmt = (f"MERGE (n:{key} {{id: {cypher_string(node.id)}}}) SET n = {props}"
+                + _companions(node))
         if key != node.label:
             others = [lab for lab in _ENTITY_LABELS if lab != node.label]
             stmt += f", n:{MODEL.label(node.label)}"

@@ -16,14 +16,47 @@ from __future__ import annotations
 from ..errors import ParameterError
 from .values import ValueProblem, date_ceiling, date_floor, parse_date
 
-__all__ = ["normalise_as_of", "deal_in_force", "AS_OF_CYPHER"]
+__all__ = ["normalise_as_of", "deal_in_force", "AS_OF_CYPHER", "DATE_FROM", "DATE_TO",
+           "date_companions", "date_fields"]
 
-# The same rule in Cypher, for a deal bound to ``d`` and the parameter ``$as_of``
-# (a full date). Strings compare in date order because dates are ISO; a partial
-# announced date is a prefix of the days it covers, so ``<=`` against a full
-# date is its floor; a partial end date covers ``$as_of`` if it is a prefix of it.
-AS_OF_CYPHER = ("($as_of IS NULL OR ((d.announced IS NULL OR d.announced <= $as_of) "
-                "AND (d.end IS NULL OR d.end >= $as_of OR $as_of STARTS WITH d.end)))")
+# In Neo4j a date field keeps its value as given (text: ``2023``, ``2023-01`` or
+# ``2023-01-15``, so that values read back are the same on both stores) and gets two
+# native DATE companions: ``<field>_from``, the first day it can mean, and ``<field>_to``,
+# the last (``announced: '2023-02'`` -> ``announced_from: 2023-02-01``,
+# ``announced_to: 2023-02-28``). Range indexes and date functions work on these.
+DATE_FROM = "_from"
+DATE_TO = "_to"
+
+# The same rule in Cypher, on the native companions, for a deal bound to ``d`` and the
+# parameter ``$as_of`` (a full date, YYYY-MM-DD): a partial announced date counts from
+# its first day, a partial end date until its last.
+AS_OF_CYPHER = ("($as_of IS NULL OR ((d.announced_from IS NULL OR d.announced_from <= "
+                "date($as_of)) AND (d.end_to IS NULL OR d.end_to >= date($as_of))))")
+
+
+def date_fields(label: str) -> tuple[str, ...]:
+    """The names of the date fields of the node kind with this label (model order)."""
+    from .model import MODEL
+    for kind in MODEL.kinds.values():
+        if kind.label == label:
+            return tuple(f.name for f in kind.prop_fields if f.type == "date")
+    return ()
+
+
+def date_companions(label: str, props: dict) -> dict[str, "date"]:
+    """The DATE companions of a node's date properties, as ``datetime.date`` values.
+
+    >>> date_companions("Deal", {"announced": "2024-02", "title": "x"})
+    {'announced_from': datetime.date(2024, 2, 1), 'announced_to': datetime.date(2024, 2, 29)}
+    """
+    from datetime import date
+    out = {}
+    for name in date_fields(label):
+        value = props.get(name)
+        if value:
+            out[name + DATE_FROM] = date.fromisoformat(date_floor(value))
+            out[name + DATE_TO] = date.fromisoformat(date_ceiling(value))
+    return out
 
 
 def normalise_as_of(text: str) -> str:

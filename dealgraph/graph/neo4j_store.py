@@ -27,6 +27,8 @@ from ..errors import DealgraphError, StoreUnavailable
 from .neo4j_settings import Neo4jSettings
 from .model import ENTITY_LABEL, MODEL
 from .notifications import driver_config
+from .neo4j_schema import FORMAT, FORMAT_LABEL, KEY_LABELS, companion_keys, companion_set, \
+    migrate_statements, outdated_query, schema_statements
 from .records import ApplySummary, Batch, Node, Rel, Subgraph
 from .store import Store, entity_field, paused_gc
 
@@ -42,7 +44,6 @@ TX_ROWS = 50_000
 MEMORY_ERROR = "Neo.TransientError.General.MemoryPoolOutOfMemoryError"
 URI_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 ENTITY_LABELS = tuple(MODEL.kinds[k].label for k in MODEL.entity_kinds)
-KEY_LABELS = (ENTITY_LABEL, "Deal", "Source")
 # Not a model label: a node that exists only inside a write transaction, whose MERGE (on a
 # uniqueness constraint) makes concurrent loads wait for each other; see _apply_tx.
 LOAD_LOCK = "DealgraphLoadLock"
@@ -60,10 +61,18 @@ def _kind_label(labels: Iterable[str]) -> str:
     raise DealgraphError(f"node with labels {sorted(labels)} is not a dealgraph node")
 
 
+_COMPANIONS = {label: companion_keys(label) for label in MODEL.labels}
+
+
 def _node(n) -> Node:
+    """A driver node as a dealgraph Node: its DATE companions left out (they are derived
+    from the date fields, which hold the values as loaded)."""
     props = dict(n)
     nid = props.pop("id")
-    return Node(nid, _kind_label(n.labels), props)
+    label = _kind_label(n.labels)
+    for key in _COMPANIONS.get(label, ()):
+        props.pop(key, None)
+    return Node(nid, label, props)
 
 
 def _chunks(rows: list, size: int = CHUNK):
@@ -75,6 +84,7 @@ class Neo4jStore(Store):
     """A store in Neo4j, reached with the official driver."""
 
     backend = "neo4j"
+    outdated = False  # dates without DATE companions: see neo4j_schema and migrate()
     atomic_rows = ATOMIC_ROWS  # instance attributes may override these (the tests do)
     tx_rows = TX_ROWS
 
@@ -156,25 +166,64 @@ class Neo4jStore(Store):
         return records
 
     def _ensure_schema(self) -> None:
-        statements = [
-            f"CREATE CONSTRAINT dealgraph_{label.lower()}_id IF NOT EXISTS "
-            f"FOR (n:{MODEL.label(label)}) REQUIRE n.id IS UNIQUE" for label in KEY_LABELS]
-        statements.append(f"CREATE INDEX dealgraph_entity_name IF NOT EXISTS "
-                          f"FOR (n:{ENTITY_LABEL}) ON (n.name)")
+        statements = schema_statements()
         statements.append(f"CREATE CONSTRAINT dealgraph_load_lock IF NOT EXISTS "
                           f"FOR (n:{LOAD_LOCK}) REQUIRE n.id IS UNIQUE")
+        statements.append(f"CREATE CONSTRAINT dealgraph_store_format IF NOT EXISTS "
+                          f"FOR (n:{FORMAT_LABEL}) REQUIRE n.id IS UNIQUE")
         try:
             with self._session(write=True) as session:
                 for stmt in statements:
                     session.run(stmt).consume()
+                self.outdated = self._check_format(session)
         except ClientError as exc:
             raise StoreUnavailable(f"cannot set up the dealgraph schema in Neo4j at "
                                    f"{self.uri}: {exc.message}") from None
         except (ServiceUnavailable, SessionExpired) as exc:
             raise StoreUnavailable(f"lost Neo4j at {self.uri} ({_reason(exc)})") from None
 
+    def _check_format(self, session) -> bool:
+        """Whether the database holds dates without their DATE companions (written by an
+        earlier dealgraph). Checked once: a current database gets the format marker."""
+        rec = session.run(f"MATCH (m:{FORMAT_LABEL} {{id: 'store'}}) RETURN m.format AS f"
+                          ).single()
+        if rec is not None and rec["f"] == FORMAT:
+            return False
+        if session.run(outdated_query()).peek() is not None:
+            return True
+        session.run(f"MERGE (m:{FORMAT_LABEL} {{id: 'store'}}) SET m.format = $f",
+                    f=FORMAT).consume()
+        return False
+
+    def migrate(self) -> int:
+        """Give every dated node of a database written by an earlier dealgraph its DATE
+        companions (in transactions of 10,000 nodes; running it again is harmless), then
+        mark the database current. Returns the number of date values given companions."""
+        changed = 0
+        try:
+            with self._session(write=True) as session:
+                for stmt in migrate_statements():
+                    summary = session.run(stmt).consume()
+                    changed += summary.counters.properties_set // 2  # from and to
+                session.run(f"MERGE (m:{FORMAT_LABEL} {{id: 'store'}}) SET m.format = $f",
+                            f=FORMAT).consume()
+        except (ServiceUnavailable, SessionExpired) as exc:
+            raise StoreUnavailable(f"lost Neo4j at {self.uri} during the migration "
+                                   f"({_reason(exc)}); run it again") from None
+        self.outdated = False
+        return changed
+
+    def _require_current(self) -> None:
+        if self.outdated:
+            raise DealgraphError(
+                f"the Neo4j database at {self.uri} was written by an earlier dealgraph that "
+                "kept dates as text only; migrate it first: dealgraph migrate --backend neo4j "
+                "(or load your data again)")
+
     # -- writes ----------------------------------------------------------------
     def apply(self, batch: Batch) -> ApplySummary:
+        if self.outdated:  # loading again migrates: never a mix of old and new dates
+            self.migrate()
         self._parts_committed = 0
         try:
             with self._session(write=True) as session, paused_gc():
@@ -282,7 +331,7 @@ class Neo4jStore(Store):
                 updated.setdefault(n.label, []).append(row)
         for label, rows in created.items():
             both = ":".join(MODEL.label(x) for x in dict.fromkeys([key_label(label), label]))
-            cypher = f"UNWIND $rows AS row CREATE (n:{both}) SET n = row"
+            cypher = f"UNWIND $rows AS row CREATE (n:{both}) SET n = row{companion_set(label, 'n', 'row')}"
             writes.extend((cypher, chunk) for chunk in _chunks(rows))
         for label, rows in updated.items():
             klabel = key_label(label)
@@ -290,7 +339,7 @@ class Neo4jStore(Store):
             remove = f" REMOVE n:{':'.join(MODEL.label(o) for o in others)}" if others else ""
             extra = f" SET n:{MODEL.label(label)}" if klabel != label else ""
             cypher = (f"UNWIND $rows AS row MATCH (n:{MODEL.label(klabel)} {{id: row.id}}) "
-                      f"SET n = row{remove}{extra}")
+                      f"SET n = row{companion_set(label, 'n', 'row')}{remove}{extra}")
             writes.extend((cypher, chunk) for chunk in _chunks(rows))
 
         # 2. replace owned relationships: read the old ones, delete the gone, create the new
@@ -464,6 +513,7 @@ class Neo4jStore(Store):
         return sub
 
     def run_query(self, query, params: dict) -> list[dict]:
+        self._require_current()
         return query.run_cypher(self, params)
 
     def close(self) -> None:

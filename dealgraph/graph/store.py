@@ -191,6 +191,11 @@ class Store(ABC):
         """Run a saved query (see ``dealgraph.queries``) and return its rows: the embedded
         store calls ``query.run_embedded(self, params)``, Neo4j ``query.run_cypher(self, params)``."""
 
+    def migrate(self) -> int:
+        """Bring a store written by an earlier dealgraph up to date; how many values it
+        changed. The embedded store needs nothing (Neo4j: DATE companions)."""
+        return 0
+
     def close(self) -> None:
         """Release connections."""
 

@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import NotFound, ParameterError
-from .base import Param, SavedQuery
+from .base import RUN_NOTES, Param, SavedQuery
 
 __all__ = ["Param", "SavedQuery", "QueryResult", "all_queries", "get_query", "builtin_queries",
            "run_saved_query"]
@@ -99,6 +99,7 @@ def run_saved_query(store, name: str, raw_params: dict[str, str] | None = None,
     if limit is not None:
         rows = rows[:limit]
     notes = [query.notes[store.backend]] if store.backend in query.notes else []
+    notes += params.pop(RUN_NOTES, [])
     if not rows and query.explain is not None:
         notes.append(query.explain(store, params))
     return QueryResult(query.columns, rows, notes, query, params)

@@ -31,11 +31,20 @@ from ..graph.store import paused_gc
 from ..graph.countries import UnknownCountry, parse_country
 from ..graph.values import ValueProblem, parse_date
 
-__all__ = ["Param", "SavedQuery", "PARAM_TYPES", "as_of_cypher", "merge_subgraphs",
+__all__ = ["Param", "SavedQuery", "PARAM_TYPES", "as_of_cypher", "add_note", "RUN_NOTES", "merge_subgraphs",
            "finish_rows"]
 
 PARAM_TYPES = ("entity", "int", "str", "country", "date")
 FLOAT_DIGITS = 6
+
+
+RUN_NOTES = "_notes"
+
+
+def add_note(params: dict) -> list:
+    """The list a query implementation appends notes about this run to (e.g. that a score
+    was estimated, and how); ``run_saved_query`` prints them with the rows."""
+    return params.setdefault(RUN_NOTES, [])
 
 
 def as_of_cypher(var: str = "d") -> str:

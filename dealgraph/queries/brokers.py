@@ -4,16 +4,27 @@ Betweenness is computed exactly (Brandes' algorithm, unweighted and undirected,
 normalised like ``networkx.betweenness_centrality``) over the entities that have
 at least one counterparty. On Neo4j the counterparty links are read with the
 Cypher below and the same computation runs in Python, so both stores give the
-same scores; above ``MAX_WORK`` (about a minute of computing) the query refuses
-with a message instead of running for hours.
+same scores.
+
+Above ``MAX_WORK`` (about a minute of computing) it is *estimated* instead: Brandes'
+searches from ``k`` sources drawn uniformly without replacement (``random.Random(seed)``
+over the entities sorted by id), each source's dependencies scaled by ``n / k``, the
+estimator of Brandes and Pich (2007) that ``networkx.betweenness_centrality(k=...)``
+also uses. ``k`` is the most sources the budget allows (or the ``sources`` parameter).
+A note says which was done, with the sample size, the seed and the largest standard
+error of the listed scores (from the spread of the sampled sources' dependencies, with
+the finite-population correction). The same links, ``k`` and seed give the same rows on
+both stores.
 """
 
 from __future__ import annotations
 
 import networkx as nx
 
-from ..errors import DealgraphError
-from .base import Param, as_of_cypher
+import math
+import random
+
+from .base import Param, add_note, as_of_cypher
 from .counterparty import KIND_LABEL, in_force, is_deal, parties
 
 __all__ = ["NAME", "QUESTION", "PARAMS", "COLUMNS", "CYPHER", "local_graph", "networkx",
@@ -24,7 +35,12 @@ MAX_WORK = 200_000_000  # breadth-first-search steps (sources x (nodes + 2 links
 NAME = "brokers"
 QUESTION = ("Which entities sit on the most shortest paths between others in the "
             "counterparty network (betweenness)?")
-PARAMS = [Param("limit", "int", default=10, min=1, max=1000, help="How many entities to list.")]
+PARAMS = [Param("limit", "int", default=10, min=1, max=1000, help="How many entities to list."),
+          Param("sources", "int", default=0, min=0, max=10_000_000,
+                help="Estimate from this many sampled sources (0: exact when within the "
+                     "budget, else as many as it allows)."),
+          Param("seed", "int", default=0, min=0, max=2**31 - 1,
+                help="Seed of the source sample when estimating.")]
 COLUMNS = ("entity", "name", "label", "betweenness", "partners")
 SORT = ("-betweenness", "entity")
 EXAMPLE = {"limit": "5"}
@@ -33,10 +49,13 @@ DETAILS = ("Exact betweenness (Brandes' algorithm), unweighted and undirected, n
            "networkx does, over the entities with at least one counterparty; scores are rounded "
            "to 6 decimal places. The Cypher reads the counterparty links; on Neo4j the scores "
            "are then computed in Python, as on the embedded store (Neo4j GDS is not used). "
-           "A network too big to compute within about a minute (some 10,000 linked entities) "
-           "is refused with a message: narrow it with --as-of.")
+           "A network too big to compute exactly within about a minute (some 10,000 linked "
+           "entities) is estimated from a seeded sample of sources (Brandes and Pich), and a "
+           "note gives the sample size, the seed and the largest standard error of the "
+           "listed scores; -p sources=K asks for a K-source estimate, -p seed=S another "
+           "sample.")
 NOTES = {"neo4j": "brokers: counterparty links read from Neo4j with Cypher; betweenness "
-                  "computed exactly in Python (Brandes), as on the embedded store "
+                  "computed in Python (Brandes), as on the embedded store "
                   "(Neo4j GDS is not used)."}
 
 CYPHER = f"""
@@ -128,9 +147,64 @@ def betweenness(adj: list[list[int]]) -> list[float]:
     return [b / 2.0 for b in bc]
 
 
-def ranked(edges, limit: int, as_of) -> list[tuple[str, float, int]]:
+def sampled_betweenness(adj: list[list[int]], sources: list[int]
+                        ) -> tuple[list[float], list[float]]:
+    """Estimated raw betweenness of every node from Brandes' searches from ``sources``
+    only, and the standard error of each estimate (see the module docstring)."""
+    n, k = len(adj), len(sources)
+    s1 = [0.0] * n
+    s2 = [0.0] * n
+    dist = [-1] * n
+    sigma = [0] * n
+    delta = [0.0] * n
+    for s in sources:
+        order = [s]
+        dist[s] = 0
+        sigma[s] = 1
+        i = 0
+        while i < len(order):
+            v = order[i]
+            i += 1
+            dv = dist[v] + 1
+            sv = sigma[v]
+            for w in adj[v]:
+                dw = dist[w]
+                if dw < 0:
+                    dist[w] = dv
+                    sigma[w] = sv
+                    order.append(w)
+                elif dw == dv:
+                    sigma[w] += sv
+        for v in reversed(order):
+            dv = dist[v] + 1
+            acc = 0.0
+            for w in adj[v]:
+                if dist[w] == dv:
+                    acc += (1.0 + delta[w]) / sigma[w]
+            acc *= sigma[v]
+            delta[v] = acc
+            if v != s:
+                s1[v] += acc
+                s2[v] += acc * acc
+        for v in order:
+            dist[v] = -1
+            sigma[v] = 0
+            delta[v] = 0.0
+    # each pair is reached from both ends over all n sources: halve, and scale k up to n
+    scale = n / k / 2.0
+    fpc = math.sqrt((n - k) / (n - 1)) if n > 1 else 0.0
+    est = [x * scale for x in s1]
+    err = [math.sqrt(max(0.0, s2[v] / k - (s1[v] / k) ** 2)) * n / 2.0 / math.sqrt(k) * fpc
+           for v in range(n)]
+    return est, err
+
+
+def ranked(edges, limit: int, as_of, sources: int = 0, seed: int = 0,
+           notes: list | None = None) -> list[tuple[str, float, int]]:
     """The ``limit`` entities with the highest normalised betweenness over ``edges``
-    (pairs of ids), as (id, score rounded to 6 places, number of counterparties)."""
+    (pairs of ids), as (id, score rounded to 6 places, number of counterparties): exact,
+    or estimated from ``sources`` sampled sources (0: exact when the budget allows, else
+    as many as it allows). What was done is appended to ``notes``."""
     nodes = sorted({x for e in edges for x in e})
     index = {v: i for i, v in enumerate(nodes)}
     adj_sets: list[set[int]] = [set() for _ in nodes]
@@ -141,19 +215,31 @@ def ranked(edges, limit: int, as_of) -> list[tuple[str, float, int]]:
     adj = [sorted(s) for s in adj_sets]
     n = len(nodes)
     links = sum(len(a) for a in adj) // 2
-    sources = sum(1 for a in adj if not (len(a) == 1 and len(adj[a[0]]) > 1))
-    if sources * (n + 2 * links) > MAX_WORK:
-        when = f" as of {as_of}" if as_of else ""
-        raise DealgraphError(
-            f"brokers: the counterparty network{when} has {n} entities and {links} links; "
-            f"exact betweenness over it is beyond this query's limit "
-            f"({sources * (n + 2 * links):.2g} search steps, limit {MAX_WORK:.2g}). "
-            "Narrow it with --as-of, or compute it in Neo4j with the Graph Data Science plugin")
-    raw = betweenness(adj)
+    exact_sources = sum(1 for a in adj if not (len(a) == 1 and len(adj[a[0]]) > 1))
+    per_source = n + 2 * links
+    if not sources and exact_sources * per_source > MAX_WORK:
+        sources = max(1, MAX_WORK // max(per_source, 1))
     scale = 2.0 / ((n - 1) * (n - 2)) if n > 2 else 0.0
+    if sources and sources < n:
+        picked = sorted(random.Random(seed).sample(range(n), sources))
+        raw, err = sampled_betweenness(adj, picked)
+    else:
+        raw, err = betweenness(adj), None
     scored = [(nodes[i], round(raw[i] * scale, 6), len(adj[i])) for i in range(n)]
-    scored.sort(key=lambda t: (-t[1], t[0]))
-    return scored[:limit]
+    order = sorted(range(n), key=lambda i: (-scored[i][1], scored[i][0]))[:limit]
+    if notes is not None:
+        when = f" as of {as_of}" if as_of else ""
+        if err is None:
+            notes.append(f"brokers: exact betweenness over {n} entities and {links} links{when}.")
+        else:
+            worst = max((err[i] * scale for i in order), default=0.0)
+            notes.append(
+                f"brokers: ESTIMATED betweenness{when}: Brandes' searches from {sources} of "
+                f"{n} entities ({links} links), sampled with seed {seed} (exact would take "
+                f"{exact_sources * per_source:.2g} search steps, budget {MAX_WORK:.2g}); the "
+                f"listed scores have a standard error of at most {worst:.2g} "
+                "(-p sources=K for another sample size, -p seed=S for another sample).")
+    return [scored[i] for i in order]
 
 
 def local_graph(store, params):
@@ -181,14 +267,16 @@ def networkx(g, params):
                 ps = sorted(parties(g, deal))
                 edges.update((ps[i], ps[j]) for i in range(len(ps))
                              for j in range(i + 1, len(ps)))
-    top = ranked(edges, params["limit"], params["as_of"])
+    top = ranked(edges, params["limit"], params["as_of"], params["sources"], params["seed"],
+                 add_note(params))
     return [{"entity": e, "name": g.nodes[e].get("name"), "label": g.nodes[e].get("label"),
              "betweenness": score, "partners": degree} for e, score, degree in top]
 
 
 def run_cypher(store, params):
     edges = {(r["a"], r["b"]) for r in store.read(CYPHER, params)}
-    top = ranked(edges, params["limit"], params["as_of"])
+    top = ranked(edges, params["limit"], params["as_of"], params["sources"], params["seed"],
+                 add_note(params))
     info = {r["id"]: r for r in store.read(_NAMES, {"ids": [e for e, _, _ in top]})}
     return [{"entity": e, "name": info[e]["name"], "label": info[e]["label"],
              "betweenness": score, "partners": degree} for e, score, degree in top]

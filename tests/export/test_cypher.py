@@ -63,7 +63,8 @@ def test_script_format(seed_embedded, tmp_path, context):
     statements = [line for line in lines if line.strip() and not line.startswith("//")]
     assert all(s.endswith(";") for s in statements)
     assert statements[0].startswith("CREATE CONSTRAINT dealgraph_entity_id IF NOT EXISTS")
-    assert len(statements) == 4 + len(sub.nodes) + len(sub.rels)
+    from dealgraph.export.cypher import schema_statements
+    assert len(statements) == len(schema_statements()) + len(sub.nodes) + len(sub.rels)
     assert any(line.startswith("// Selection: test selection") for line in lines)
     assert "cypher-shell" not in path.read_text("utf-8")  # the project does not ship it
     assert any("dealgraph cypher --backend neo4j --write --file" in line for line in lines)

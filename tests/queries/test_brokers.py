@@ -1,5 +1,5 @@
-"""Betweenness for ``brokers``: exact (equal to networkx), and refused with a message
-when the network is too big to compute exactly."""
+"""Betweenness for ``brokers``: exact (equal to networkx), and estimated from a seeded
+sample of sources, saying so, when the network is too big to compute exactly."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import random
 import networkx as nx
 import pytest
 
-from dealgraph.errors import DealgraphError
 from dealgraph.queries import brokers, run_saved_query
 
 
@@ -42,18 +41,58 @@ def test_betweenness_equals_networkx(g):
     assert ours == pytest.approx(reference, abs=1e-12)
 
 
-def test_too_big_is_refused_with_a_message(seed_store, monkeypatch):
-    monkeypatch.setattr(brokers, "MAX_WORK", 100)
-    with pytest.raises(DealgraphError) as info:
-        run_saved_query(seed_store, "brokers", {})
-    message = str(info.value)
-    assert message.startswith("brokers: the counterparty network has ")
-    assert "--as-of" in message and "\n" not in message
+def _sampled(g: nx.Graph, k: int, seed: int) -> tuple[dict, dict]:
+    nodes = sorted(g.nodes)
+    index = {v: i for i, v in enumerate(nodes)}
+    adj = [sorted(index[w] for w in g.neighbors(v)) for v in nodes]
+    picked = sorted(random.Random(seed).sample(range(len(nodes)), k))
+    est, err = brokers.sampled_betweenness(adj, picked)
+    n = len(nodes)
+    scale = 2.0 / ((n - 1) * (n - 2))
+    return ({v: est[index[v]] * scale for v in nodes}, {v: err[index[v]] * scale for v in nodes})
 
 
-def test_neo4j_says_how_it_computed(seed_store):
+def test_a_sample_of_every_source_is_the_exact_value_with_no_error():
+    g = nx.barabasi_albert_graph(120, 2, seed=4)
+    est, err = _sampled(g, 120, seed=9)
+    assert est == pytest.approx(nx.betweenness_centrality(g), abs=1e-12)
+    assert max(err.values()) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_the_estimate_is_within_its_stated_error():
+    g = nx.barabasi_albert_graph(400, 2, seed=6)
+    exact = nx.betweenness_centrality(g)
+    est, err = _sampled(g, 100, seed=1)
+    top = sorted(exact, key=exact.get, reverse=True)[:10]
+    assert all(err[v] > 0 for v in top)
+    # about 95% of estimates within two standard errors; all ten top ones within four
+    assert all(abs(est[v] - exact[v]) <= 4 * err[v] for v in top)
+    assert sum(abs(est[v] - exact[v]) <= 2 * err[v] for v in g) >= 0.85 * len(g)
+
+
+def test_too_big_is_estimated_and_says_so(seed_store, monkeypatch):
+    monkeypatch.setattr(brokers, "MAX_WORK", 200)
+    result = run_saved_query(seed_store, "brokers", {"limit": "3"})
+    note = next(n for n in result.notes if "ESTIMATED" in n)
+    assert "seed 0" in note and "standard error of at most" in note and "\n" not in note
+    assert len(result.rows) == 3
+    again = run_saved_query(seed_store, "brokers", {"limit": "3"})
+    assert again.rows == result.rows  # same seed, same sample
+    other = run_saved_query(seed_store, "brokers", {"limit": "25", "seed": "7"})
+    assert "seed 7" in " ".join(other.notes)
+
+
+def test_exact_says_so(seed_store):
     result = run_saved_query(seed_store, "brokers", {"limit": "2"})
+    assert any(n.startswith("brokers: exact betweenness over 25 entities") for n in result.notes)
     if seed_store.backend == "neo4j":
-        assert result.notes and "computed exactly in Python" in result.notes[0]
-    else:
-        assert result.notes == []
+        assert "computed in Python" in result.notes[0]
+
+
+@pytest.mark.neo4j
+def test_both_stores_give_the_same_estimate(seed_embedded, seed_neo4j):
+    from tests.queries.conftest import run_both
+    for params in ({"limit": "25", "sources": "8", "seed": "3"},
+                   {"limit": "25", "sources": "20", "seed": "11"}):
+        rows = run_both(seed_embedded, seed_neo4j, "brokers", params)
+        assert len(rows) == 25

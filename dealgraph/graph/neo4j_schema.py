@@ -1,0 +1,91 @@
+"""What dealgraph declares in a Neo4j database: constraints, range indexes, the native DATE
+companions of date fields, and the store-format marker. Shared by the Neo4j store and the
+Cypher export, which creates the same schema (same names) and the same companions.
+
+Date fields keep their value as given (text, possibly partial: ``2023``, ``2023-01``) and
+get two DATE companions, ``<field>_from`` and ``<field>_to`` (see ``dealgraph.graph.dates``).
+A database written by a dealgraph from before the companions is *outdated*: its saved
+queries would silently leave deals out, so the store refuses them until it is migrated
+(``Neo4jStore.migrate``, ``dealgraph migrate``) or loaded again. ``FORMAT`` is kept on a
+``DealgraphStore`` node once a database is known to be current.
+"""
+
+from __future__ import annotations
+
+from .dates import DATE_FROM, DATE_TO, date_fields
+from .model import ENTITY_LABEL, MODEL
+
+__all__ = ["FORMAT", "FORMAT_LABEL", "KEY_LABELS", "DATE_LABELS", "schema_statements",
+           "companion_set", "companion_keys", "outdated_query", "migrate_statements"]
+
+FORMAT = 2  # 1: dates as text only; 2: with DATE companions
+FORMAT_LABEL = "DealgraphStore"  # not a model label; one node {id: 'store', format: FORMAT}
+KEY_LABELS = (ENTITY_LABEL, "Deal", "Source")
+# node labels that have date fields, with those fields
+DATE_LABELS = {MODEL.kinds[k].label: date_fields(MODEL.kinds[k].label)
+               for k in MODEL.node_kinds if date_fields(MODEL.kinds[k].label)}
+
+# Range indexes on what the saved queries and the selection filters look up or compare.
+_INDEXES = (
+    ("dealgraph_entity_name", ENTITY_LABEL, "name"),
+    ("dealgraph_entity_country", ENTITY_LABEL, "country"),
+    ("dealgraph_deal_kind", "Deal", "kind"),
+    ("dealgraph_deal_status", "Deal", "status"),
+    ("dealgraph_deal_announced", "Deal", "announced" + DATE_FROM),
+    ("dealgraph_deal_end", "Deal", "end" + DATE_TO),
+)
+
+
+def schema_statements() -> list[str]:
+    """The constraints (unique ``id`` per key label) and range indexes, each one statement
+    that changes nothing when it already exists."""
+    out = [f"CREATE CONSTRAINT dealgraph_{label.lower()}_id IF NOT EXISTS "
+           f"FOR (n:{MODEL.label(label)}) REQUIRE n.id IS UNIQUE" for label in KEY_LABELS]
+    out += [f"CREATE INDEX {name} IF NOT EXISTS FOR (n:{MODEL.label(label)}) ON (n.{prop})"
+            for name, label, prop in _INDEXES]
+    return out
+
+
+def _ceiling(expr: str) -> str:
+    # the last day of a date given as YYYY, YYYY-MM or YYYY-MM-DD: Neo4j's date() reads all
+    # three as their first day; a duration adds its months before its days
+    return (f"date({expr}) + CASE size({expr}) WHEN 4 THEN duration({{years: 1, days: -1}}) "
+            f"WHEN 7 THEN duration({{months: 1, days: -1}}) ELSE duration({{days: 0}}) END")
+
+
+def companion_set(label: str, var: str = "n", source: str | None = None) -> str:
+    """A Cypher SET fragment (``, n.announced_from = ..., ...``, to follow a SET) that sets the
+    companions of ``var``'s date fields from ``source`` (default: ``var`` itself), or ''."""
+    source = source or var
+    parts = []
+    for name in DATE_LABELS.get(label, ()):
+        expr = f"{source}.`{name}`"
+        parts.append(f"{var}.`{name}{DATE_FROM}` = date({expr})")
+        parts.append(f"{var}.`{name}{DATE_TO}` = {_ceiling(expr)}")
+    return "".join(", " + p for p in parts)
+
+
+def companion_keys(label: str) -> frozenset[str]:
+    return frozenset(name + suffix for name in DATE_LABELS.get(label, ())
+                     for suffix in (DATE_FROM, DATE_TO))
+
+
+def outdated_query() -> str:
+    """Cypher returning one row if some node has a date field without its companion."""
+    parts = []
+    for label, names in DATE_LABELS.items():
+        cond = " OR ".join(f"(n.`{f}` IS NOT NULL AND n.`{f}{DATE_FROM}` IS NULL)" for f in names)
+        parts.append(f"MATCH (n:{MODEL.label(label)}) WHERE {cond} RETURN n.id AS id LIMIT 1")
+    return " UNION ".join(parts) if parts else "RETURN 1 AS id LIMIT 0"
+
+
+def migrate_statements() -> list[str]:
+    """Statements (each for an implicit transaction) that give every dated node without
+    them its companions, in transactions of 10,000 nodes."""
+    out = []
+    for label, names in DATE_LABELS.items():
+        cond = " OR ".join(f"(n.`{f}` IS NOT NULL AND n.`{f}{DATE_FROM}` IS NULL)" for f in names)
+        out.append(f"MATCH (n:{MODEL.label(label)}) WHERE {cond} "
+                   f"CALL (n) {{ SET {companion_set(label)[2:]} }} "
+                   "IN TRANSACTIONS OF 10000 ROWS")
+    return out
