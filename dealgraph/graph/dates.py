@@ -16,7 +16,7 @@ from __future__ import annotations
 from ..errors import ParameterError
 from .values import ValueProblem, date_ceiling, date_floor, parse_date
 
-__all__ = ["normalise_as_of", "deal_in_force", "AS_OF_CYPHER", "DATE_FROM", "DATE_TO",
+__all__ = ["normalise_as_of", "deal_in_force", "AS_OF_CYPHER", "AS_OF_TEXT_CYPHER", "DATE_FROM", "DATE_TO",
            "date_companions", "date_fields"]
 
 # In Neo4j a date field keeps its value as given (text: ``2023``, ``2023-01`` or
@@ -32,6 +32,14 @@ DATE_TO = "_to"
 # its first day, a partial end date until its last.
 AS_OF_CYPHER = ("($as_of IS NULL OR ((d.announced_from IS NULL OR d.announced_from <= "
                 "date($as_of)) AND (d.end_to IS NULL OR d.end_to >= date($as_of))))")
+
+
+# The rule on the text values alone, which every store has (the embedded store's Cypher
+# engine has no date()): what a user's .cypher query can use on both stores. Strings compare
+# in date order because dates are ISO; a partial announced date is a prefix of the days it
+# covers; a partial end date covers ``$as_of`` if it is a prefix of it.
+AS_OF_TEXT_CYPHER = ("($as_of IS NULL OR ((d.announced IS NULL OR d.announced <= $as_of) "
+                     "AND (d.end IS NULL OR d.end >= $as_of OR $as_of STARTS WITH d.end)))")
 
 
 def date_fields(label: str) -> tuple[str, ...]:

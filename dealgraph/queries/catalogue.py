@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shlex
 
-from ..graph.dates import AS_OF_CYPHER
+from ..graph.dates import AS_OF_TEXT_CYPHER
 from . import builtin_queries
 from .base import SavedQuery
 
@@ -24,7 +24,7 @@ USER_QUERY_EXAMPLE = f"""\
 // sort: -deals, supplier
 MATCH (e:Entity {{id: $entity}})-[:PARTY_TO {{role: 'customer'}}]->(d:Deal)
       <-[:PARTY_TO {{role: 'supplier'}}]-(s:Entity)
-WHERE {AS_OF_CYPHER}
+WHERE {AS_OF_TEXT_CYPHER}
 WITH s, count(DISTINCT d) AS deals
 WHERE deals >= $min_deals
 RETURN s.id AS supplier, s.name AS name, deals
