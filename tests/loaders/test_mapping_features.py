@@ -165,3 +165,34 @@ def test_docs_worked_examples_are_the_fixtures_and_what_a_load_prints(
     shown = _doc_block(doc, "A dry run shows what a load would do", "sh").splitlines()
     assert dry.exit_code == 0 and dry.stdout.splitlines() == shown[1:]
     assert not (tmp_path / "none.db").exists()  # a dry run creates no store file
+
+
+def test_permalinks_of_a_real_export_need_a_slug_and_a_shifted_last_line_is_caught(
+        any_store, rows_dir, tmp_path):
+    """tests/data/rows/permalinks.csv: the failures of a real Crunchbase export (accents and
+    a slash inside permalinks, a typographic apostrophe, a cut-off last line whose cells
+    shifted but whose width is the header's)."""
+    data = rows_dir / "permalinks.csv"
+    plain = load_paths(any_store, [data], mapping=rows_dir / "acquisitions.yaml",
+                       skip_bad_rows=True, rejects=tmp_path / "a.csv")
+    assert (plain.rows_loaded, plain.set_aside) == (1, 4)
+    text = (tmp_path / "a.csv").read_text(encoding="utf-8")
+    assert "'aïmago' is not a valid id" in text and "`slug: true`" in text
+    assert "strip what comes before the name with `transform: [{strip_prefix: fisher/}]`" \
+        in text
+    slugged = tmp_path / "slug.yaml"
+    slugged.write_text((rows_dir / "acquisitions.yaml").read_text().replace(
+        "transform: {strip_prefix: /organization/}}",
+        "transform: {strip_prefix: /organization/}, slug: true}").replace(
+        'transform: {regex: "^/organization/(.+)$"}}',
+        'transform: {regex: "^/organization/(.+)$"}, slug: true}'))
+    summary = load_paths(any_store, [data], mapping=slugged, skip_bad_rows=True,
+                         rejects=tmp_path / "b.csv")
+    assert (summary.rows_loaded, summary.set_aside) == (4, 1)
+    ids = set(any_store.subgraph(None).nodes)
+    assert {"aimago", "fisher-unitech", "compass-solutions", "credit-mutuel-arkea"} <= ids
+    import csv
+    with open(tmp_path / "b.csv", newline="", encoding="utf-8") as fh:
+        (shifted,) = list(csv.DictReader(fh))
+    assert shifted["line"] == "6" and shifted["reason"]  # cells shifted: no source url
+    assert shifted["row"] == data.read_text(encoding="utf-8").splitlines()[5]
