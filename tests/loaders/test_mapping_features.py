@@ -196,3 +196,29 @@ def test_permalinks_of_a_real_export_need_a_slug_and_a_shifted_last_line_is_caug
         (shifted,) = list(csv.DictReader(fh))
     assert shifted["line"] == "6" and shifted["reason"]  # cells shifted: no source url
     assert shifted["row"] == data.read_text(encoding="utf-8").splitlines()[5]
+
+
+def test_gzipd_json_lines_and_standard_input(embedded_store, data_dir, tmp_path):
+    import gzip
+    import subprocess
+    import sys
+    mdir = data_dir / "mapping"
+    packed = tmp_path / "filings.jsonl.gz"
+    packed.write_bytes(gzip.compress((mdir / "filings.jsonl").read_bytes()))
+    first = load_paths(embedded_store, [packed], mapping=mdir / "filings.yaml")
+    assert first.created > 0
+    again = load_paths(embedded_store, [mdir / "filings.jsonl"], mapping=mdir / "filings.yaml")
+    assert (again.created, again.updated) == (0, 0)  # the same records as the plain file
+    # `-` is standard input, in a real process (a pipe)
+    store = tmp_path / "piped.db"
+    proc = subprocess.run(
+        [sys.executable, "-m", "dealgraph", "load", "-", "--mapping",
+         str(data_dir / "rows" / "acquisitions.yaml"), "--store", str(store),
+         "--skip-bad-rows", "--rejects", str(tmp_path / "r.csv"), "--json"],
+        input=(data_dir / "rows" / "acquisitions.csv").read_bytes(), capture_output=True,
+        cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    import json
+    out = json.loads(proc.stdout)
+    assert (out["rows_loaded"], out["rows_set_aside"]) == (7, 3)
+    assert (tmp_path / "r.csv").read_text().splitlines()[1].startswith("/dev/stdin,4,")
