@@ -67,13 +67,11 @@ def name_key(text: str) -> str:
     words = [w for w, _ in merged]
     if len(words) > 1 and words[0] == "the":
         del words[0]
-    while len(words) > 1:
-        for n in (3, 2, 1):
-            if len(words) > n and _is_legal_form(" ".join(words[-n:])):
-                del words[-n:]
-                break
-        else:
-            break
+    # a legal form ends in a word that is one by itself ("co ltd", "pte ltd"); checking
+    # that word first keeps the check to one cached look-up for most names
+    while len(words) > 1 and _is_legal_form(words[-1]):
+        n = next(n for n in (3, 2, 1) if len(words) > n and _is_legal_form(" ".join(words[-n:])))
+        del words[-n:]
     return " ".join(words)
 
 
