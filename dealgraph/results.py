@@ -87,7 +87,15 @@ class Rows:
         return self.subgraph().to_networkx()
 
     def map(self, **options) -> "Map":
-        """``subgraph().map(**options)``, titled after the query."""
+        """``subgraph().map(**options)``, titled after the query. The rows of ``paths``
+        map only what is on the paths, with both ends marked and the paths highlighted
+        (NotFound when there is no path)."""
+        if getattr(self.query, "name", None) == "paths":
+            from .viz.render import paths_map_parts
+            sub, drawn = paths_map_parts(self.store, self)
+            drawn["title"] = options.pop("title", None) or drawn["title"]
+            drawn["store"] = None  # no ring of outside deals: only the paths are drawn
+            return Selected(self.store, sub, self._what()).map(**drawn, **options)
         options.setdefault("title", f"dealgraph query {self._what()}")
         return self.subgraph().map(**options)
 

@@ -196,6 +196,17 @@ def test_map_shows_itself_in_a_sandboxed_frame_and_saves(g, tmp_path):
     assert "Caption passed through" in page
 
 
+def test_map_of_paths_rows_draws_only_the_paths_with_their_ends(g):
+    rows = g.query("paths", a="Xiaomi", b="Audi")
+    data = read_map_data(rows.map().html)
+    assert data["meta"]["ends"] == ["xiaomi", "audi"] and data["meta"]["pathMode"] is True
+    on_paths = {r["from_entity"] for r in rows} | {r["to_entity"] for r in rows} | \
+        {r["deal"] for r in rows}
+    assert {n["id"] for n in data["nodes"]} == on_paths
+    with pytest.raises(NotFound, match="no path between Xiaomi and Audi within 1 steps"):
+        g.query("paths", a="Xiaomi", b="Audi", max_hops=1).map()
+
+
 def test_map_of_an_empty_selection_is_refused(g):
     with pytest.raises(NotFound, match="nothing to map"):
         g.subgraph(kind="supply").map()  # the seed has no supply deal

@@ -176,25 +176,17 @@ def run_command(name, params, as_of, fmt, limit, map_path, queries_dir, opener):
         if limit is not None:
             result = result.head(limit)
         if map_path is not None:
-            _write_map(store, result, map_path, name)
+            _write_map(result, map_path, name)
     click.echo(render_rows(result.columns, result.rows, fmt), nl=False)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
 
 
-def _write_map(store, result, path: Path, name: str) -> None:
-    from ..viz.render import subgraph_for_rows, write_map, write_paths_map
-    if result.query is not None and result.query.name == "paths":
-        info = write_paths_map(store, result, path)
-        click.echo(f"Wrote {info.describe()}", err=True)
-        return
-    # the entities the query was asked about belong on the map too
-    asked = {p.name: result.params.get(p.name) for p in result.query.params
-             if p.type == "entity"} if result.query else {}
-    sub = subgraph_for_rows(store, result.rows + ([asked] if asked else []))
-    if not sub.nodes:
-        raise NotFound(f"--map: the rows of {name} name nothing in the store to map")
-    info = write_map(sub, path, title=f"dealgraph query {name}")
+def _write_map(result, path: Path, name: str) -> None:
+    try:
+        info = result.map().save(path)
+    except NotFound as exc:
+        raise NotFound(f"--map: {exc}") from None
     click.echo(f"Wrote {info.describe()}", err=True)
 
 

@@ -443,11 +443,10 @@ def map_selection(store: Store, selection, path: str | os.PathLike, *, title: st
     return info
 
 
-def write_paths_map(store: Store, result, path: str | os.PathLike,
-                    title: str | None = None) -> MapInfo:
-    """The map of a ``paths`` query result: only the entities and deals on the paths, the
-    two ends marked and the paths highlighted. NotFound (and no file) when there is
-    no path."""
+def paths_map_parts(store: Store, result) -> tuple[Subgraph, dict]:
+    """What the map of a ``paths`` query result draws, and how: only the entities and
+    deals on the paths, with ``render_map`` options that mark the two ends and highlight
+    the paths. NotFound when there is no path (there is then nothing to map)."""
     from ..errors import NotFound
 
     a, b = result.params.get("a"), result.params.get("b")
@@ -455,7 +454,7 @@ def write_paths_map(store: Store, result, path: str | os.PathLike,
         names = store.subgraph([a, b]).nodes
         na = display_name(names[a]) if a in names else a
         nb = display_name(names[b]) if b in names else b
-        raise NotFound(f"--map: no path between {na} and {nb} within "
+        raise NotFound(f"no path between {na} and {nb} within "
                        f"{result.params.get('max_hops')} steps; no map written")
     ids = {a, b}
     for row in result.rows:
@@ -464,10 +463,18 @@ def write_paths_map(store: Store, result, path: str | os.PathLike,
     on_path = {(row["from_entity"], row["deal"]) for row in result.rows} | \
         {(row["to_entity"], row["deal"]) for row in result.rows}
     rels = [r for r in sub.rels if r.type != "PARTY_TO" or (r.src, r.dst) in on_path]
-    sub = Subgraph(sub.nodes, rels)
-    return write_map(sub, path, title=title or f"paths between {display_name(sub.nodes[a])} "
-                     f"and {display_name(sub.nodes[b])}", view="deals", ends=(a, b),
-                     path_mode=True)
+    title = (f"paths between {display_name(sub.nodes[a])} and {display_name(sub.nodes[b])}")
+    return Subgraph(sub.nodes, rels), {"title": title, "view": "deals", "ends": (a, b),
+                                       "path_mode": True}
+
+
+def write_paths_map(store: Store, result, path: str | os.PathLike,
+                    title: str | None = None) -> MapInfo:
+    """Write the map of a ``paths`` query result (``paths_map_parts``) to ``path``;
+    NotFound, and no file, when there is no path."""
+    sub, options = paths_map_parts(store, result)
+    options["title"] = title or options["title"]
+    return write_map(sub, path, **options)
 
 
 _BLOCK = re.compile(r'<script type="application/json" id="dg-(\w+)">(.*?)</script>', re.S)
