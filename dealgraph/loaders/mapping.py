@@ -1333,7 +1333,7 @@ def _read_csv(mapper: _Mapper, path: Path) -> None:
     file = str(path)
     delimiter = m.delimiter or ("\t" if base_suffix(path) == ".tsv" else ",")
     with open_text(path, m.encoding) as fh:
-        rows = csv_rows(fh, delimiter)
+        rows = csv_rows(fh, delimiter, wanted=mapper.sieve.lines_of(file))
         header = next(rows, None)
         if header is None or header.cells is None:
             mapper.problems.append(Problem(file, 1, "", header.error if header else

@@ -141,7 +141,7 @@ def _read_csv(path: Path, kind: Kind, text: str, problems: list[Problem],
     """The records of a CSV file; a broken row is reported at its line and reading goes
     on at the next line (``rows.csv_rows``)."""
     name = str(path)
-    rows = csv_rows(io.StringIO(text, newline=""))
+    rows = csv_rows(io.StringIO(text, newline=""), wanted=sieve.lines_of(name))
     header = next(rows, None)
     if header is None or header.cells is None:
         problems.append(Problem(name, 1, "", header.error if header else

@@ -133,35 +133,14 @@ class _TooLong(Exception):
     pass
 
 
-class _Lines:
-    """The physical lines a csv reader pulls, remembering those of the current row and
-    handing back lines pushed back after a broken row."""
-    __slots__ = ("src", "pending", "taken")
-
-    def __init__(self, src):
-        self.src = iter(src)
-        self.pending: deque = deque()
-        self.taken: list[str] = []
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> str:
-        line = self.pending.popleft() if self.pending else next(self.src)
-        taken = self.taken
-        taken.append(line)
-        if len(taken) > MAX_ROW_LINES:
-            raise _TooLong
-        return line
-
-
 def _strip_end(text: str) -> str:
     if text.endswith("\r\n"):
         return text[:-2]
     return text[:-1] if text.endswith(("\n", "\r")) else text
 
 
-def csv_rows(fh, delimiter: str = ",", width: int | None = None) -> Iterator[CsvRow]:
+def csv_rows(fh, delimiter: str = ",", width: int | None = None,
+             wanted=frozenset()) -> Iterator[CsvRow]:
     """Every row of a CSV text stream, the header first (line 1, unless blank lines
     come before it). The header's width (or ``width``) is what every row must have.
 
@@ -170,13 +149,34 @@ def csv_rows(fh, delimiter: str = ",", width: int | None = None) -> Iterator[Csv
     never closes), or when it has fewer cells than the header, or more non-blank
     ones. A broken row is one line: the lines after it are read again as rows of
     their own, which is how reading recovers at the next good row.
+
+    Rows come as ``CsvRow`` tuples; ``text`` is the source text of the header, of a
+    broken row and of a row whose line is in ``wanted`` (empty for the others, which
+    saves building it for every row of a big file).
     """
-    lines = _Lines(fh)
-    reader = csv_reader(lines, delimiter=delimiter, strict=True)
+    src = iter(fh)
+    pending: deque = deque()
+    taken: list[str] = []
+    append = taken.append
+
+    def feed():  # the physical lines the csv reader pulls, noting those of the current row
+        while True:
+            if pending:
+                line = pending.popleft()
+            else:
+                line = next(src, None)
+                if line is None:
+                    return
+            append(line)
+            if len(taken) > MAX_ROW_LINES:
+                raise _TooLong
+            yield line
+
+    reader = csv_reader(feed(), delimiter=delimiter, strict=True)
     line = 0
     header_seen = width is not None
     while True:
-        lines.taken = []
+        taken.clear()
         start = line + 1
         error = None
         try:
@@ -192,26 +192,30 @@ def csv_rows(fh, delimiter: str = ",", width: int | None = None) -> Iterator[Csv
             reason = str(exc)
             if "unexpected end of data" in reason or "newline inside string" in reason:
                 error = "malformed CSV: a quoted cell opened on this line is never closed"
-            elif len(lines.taken) > 1:
+            elif len(taken) > 1:
                 error = (f"malformed CSV: a quoted cell opened on this line is not closed "
-                         f"(the quote on line {start + len(lines.taken) - 1} does not end it)")
+                         f"(the quote on line {start + len(taken) - 1} does not end it)")
             else:
                 error = f"malformed CSV: {reason}"
-        taken = lines.taken
-        if cells is not None and not header_seen:
-            if not any(c.strip() for c in cells):
-                line += len(taken)
-                continue  # blank lines before the header
-            header_seen, width = True, len(cells)
-            line += len(taken)
-            yield CsvRow(start, cells, _strip_end("".join(taken)), None)
-            continue
-        if cells is not None and any(c.strip() for c in cells):
+        n_lines = len(taken)
+        if cells is not None:
+            first = cells[0] if cells else ""
+            blank = not (first and not first.isspace()) and not any(c.strip() for c in cells)
+            if not header_seen:
+                line += n_lines
+                if blank:
+                    continue  # blank lines before the header
+                header_seen, width = True, len(cells)
+                yield CsvRow(start, cells, _strip_end("".join(taken)), None)
+                continue
+            if blank:
+                line += n_lines
+                continue
             n = len(cells)
             if n != width and not (n > width and not any(c.strip() for c in cells[width:])):
-                if len(taken) > 1:
+                if n_lines > 1:
                     error = (f"malformed CSV: a quoted cell opened on this line runs to line "
-                             f"{start + len(taken) - 1} and leaves the row with {n} cells; "
+                             f"{start + n_lines - 1} and leaves the row with {n} cells; "
                              f"the header has {width}")
                 elif n < width:
                     error = (f"row has {n} cells but the header has {width} (cut short, or "
@@ -220,15 +224,15 @@ def csv_rows(fh, delimiter: str = ",", width: int | None = None) -> Iterator[Csv
                     error = f"row has {n} cells but the header has {width}"
                 cells = None
         if cells is None:
-            if len(taken) > 1:  # read the lines after the first again, as rows of their own
-                lines.pending.extendleft(reversed(taken[1:]))
-                taken = taken[:1]
+            if n_lines > 1:  # read the lines after the first again, as rows of their own
+                pending.extendleft(reversed(taken[1:]))
+                # a fresh reader (the old one's line source may have run to the end)
+                reader = csv_reader(feed(), delimiter=delimiter, strict=True)
             line += 1
-            yield CsvRow(start, None, _strip_end("".join(taken)), error)
+            yield CsvRow(start, None, _strip_end(taken[0]) if taken else "", error)
             continue
-        line += len(taken)
-        if len(cells) and any(c.strip() for c in cells):
-            yield CsvRow(start, cells, _strip_end("".join(taken)), None)
+        line += n_lines
+        yield CsvRow(start, cells, _strip_end("".join(taken)) if start in wanted else "", None)
 
 
 @dataclass
@@ -244,6 +248,11 @@ class Sieve:
     texts: dict = field(default_factory=dict)
     files: set = field(default_factory=set)
     rows: int = 0
+
+    def lines_of(self, file: str) -> frozenset:
+        """The lines of ``file`` to set aside."""
+        return frozenset(line for f, line in self.skip if f == file) if self.skip else \
+            frozenset()
 
     def leave_out(self, file: str, line: int, text) -> bool:
         """True (keeping the row's text; ``text`` may be a function making it) if the
