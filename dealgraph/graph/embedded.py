@@ -175,7 +175,10 @@ class EmbeddedStore(Store):
         with paused_gc(), self._reading("the whole graph"):
             g = nx.MultiDiGraph()
             rel_props = _RelProps()
-            g.add_nodes_from((nid, {"label": label, **_props(props)}) for nid, label, props
+            intern = sys.intern  # one string per property name, not one per node
+            g.add_nodes_from((nid, {"label": label,
+                                    **{intern(k): v for k, v in _props(props).items()}})
+                             for nid, label, props
                              in cur.execute("SELECT id, label, props FROM nodes"))
             g.add_edges_from((src, dst, f"{typ}:{role}" if role else typ,
                               {"type": typ, **rel_props.seen_or_load(props)})
