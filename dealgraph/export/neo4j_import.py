@@ -108,7 +108,7 @@ def write(sub: Subgraph, path: Path, context) -> list[Path]:
         by_label.setdefault(node.label, []).append(node)
     for label, nodes in by_label.items():
         header = headers_for(nodes, label)
-        labels = ";".join([ENTITY_LABEL, label] if label in _ENTITY_LABELS else [label])
+        labels = ARRAY_DELIMITER.join([ENTITY_LABEL, label] if label in _ENTITY_LABELS else [label])
         rows = []
         for node in nodes:
             extra = date_companions(label, node.props)

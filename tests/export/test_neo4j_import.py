@@ -31,7 +31,7 @@ def test_files_headers_and_arguments(seed_embedded, tmp_path):
     assert {"announced", "announced_from:date", "announced_to:date"} <= set(head)
     assert "valuation_low:long" in head
     firms = list(csv.reader((out / "nodes-Firm.csv").open()))
-    assert all(row[1] == "Entity;Firm" for row in firms)
+    assert all(row[1] == "Entity|Firm" for row in firms)
     n_rows = sum(len(list(csv.reader((out / f"nodes-{lab}.csv").open())))
                  for lab in ("Firm", "Government", "Person", "Deal", "Source"))
     r_rows = sum(len(list(csv.reader(p.open()))) for p in out.glob("rels-*.csv")
