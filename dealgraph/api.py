@@ -116,7 +116,8 @@ class Graph:
         through a mapping file. With ``dry_run`` nothing is written and the result is a
         preview: the counts that would be loaded and every ``problems`` found. Otherwise
         problems raise ``LoadError`` (listing each with file, line and field) and the
-        store is left as it was. Other keyword ``options`` go to the loader.
+        store is left as it was. Other keyword ``options`` go to the loader: ``strict``,
+        ``model_extension`` (a model extension file; docs/schema.md)...
         """
         from .loaders import load_paths, preview_paths
         items = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)

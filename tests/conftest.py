@@ -15,6 +15,16 @@ from tests.support.neo4j import neo4j_settings, neo4j_store  # noqa: F401
 DATA = Path(__file__).parent / "data"
 
 
+@pytest.fixture(autouse=True)
+def built_in_model():
+    """Each test starts and ends with the built-in model in use: opening or loading a store
+    with a model extension puts that store's model in use for the process."""
+    from dealgraph.graph.model import BASE_MODEL, use_model
+    use_model(BASE_MODEL)
+    yield BASE_MODEL
+    use_model(BASE_MODEL)
+
+
 @pytest.fixture
 def data_dir() -> Path:
     """``tests/data``: sample datasets, valid and broken."""

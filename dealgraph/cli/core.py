@@ -35,6 +35,10 @@ def _echo_warnings(warnings: list, limit: int | None) -> None:
               show_default=True,
               help="Input format: native (dealgraph's own CSV/JSON/YAML datasets) or ftm "
                    "(FollowTheMoney entity streams).")
+@click.option("--model-extension", type=click.Path(path_type=Path), metavar="FILE",
+              help="A model extension file (extra deal kinds, roles, fields; docs/schema.md). "
+                   "Default: model.yaml in a dataset directory, or the mapping's model:. "
+                   "The store keeps it.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--dry-run", is_flag=True,
               help="Validate and report counts per type, the first problems and every "
@@ -48,7 +52,8 @@ def _echo_warnings(warnings: list, limit: int | None) -> None:
               help="With --skip-bad-rows: the CSV file for the rows set aside "
                    "[default: next to the first input, e.g. acq.rejects.csv].")
 @store_options
-def load(paths, mapping, input_format, as_json, dry_run, strict, skip_bad_rows, rejects,
+def load(paths, mapping, input_format, model_extension, as_json, dry_run, strict, skip_bad_rows,
+         rejects,
          opener):
     """Load datasets, FtM streams or mapped CSV / JSON Lines files into the store.
 
@@ -74,6 +79,8 @@ def load(paths, mapping, input_format, as_json, dry_run, strict, skip_bad_rows, 
     fmt = "json" if as_json else "table"
     options = {"skip_bad_rows": skip_bad_rows} if dry_run else \
         {"skip_bad_rows": skip_bad_rows, "rejects": rejects}
+    if model_extension is not None:
+        options["model_extension"] = model_extension
     with opener(scratch_if_missing=dry_run) as store:
         try:
             result = Graph(store).load(list(paths), mapping=mapping, format=input_format,

@@ -211,7 +211,7 @@ def cypher_command(text, script, params, fmt, write, opener):
     cypher` writes): schema statements each in its own transaction, the others in
     batches; prints the rows of the last statement that returned any.
 
-    Example: dealgraph cypher "MATCH (f:Firm {country: $cc}) RETURN f.id, f.name" -p cc=CN
+    Example: dealgraph cypher "MATCH (f:Firm) WHERE $cc IN f.country RETURN f.id, f.name" -p cc=CN
     """
     from ..queries.adhoc import parse_value
     if (text is None) == (script is None):

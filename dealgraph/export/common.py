@@ -16,7 +16,7 @@ import tempfile
 from typing import Iterable
 from pathlib import Path
 
-from ..graph.model import MODEL
+from ..graph.model import MODEL, active_model
 from ..graph.records import Node, Rel, Subgraph
 # The map's fill for deals whose status is in style.grey_status (rejected, cancelled, expired),
 # and its colour for kinds without one, so that exports look like the map.
@@ -48,19 +48,25 @@ def ordered_rels(sub: Subgraph) -> list[Rel]:
     return sorted(sub.rels, key=lambda r: (r.type, r.src, r.dst, r.props.get("role", "")))
 
 
-def _field_order() -> dict[str, int]:
-    order: dict[str, int] = {}
-    for kind in MODEL.kinds.values():
-        if kind.is_node:
-            for f in kind.prop_fields:
-                order.setdefault(f.name, len(order))
-    return order
+_ORDERS: dict[int, tuple[dict, dict]] = {}
 
 
-_FIELD_ORDER = _field_order()
-_REL_FIELD_ORDER = {f.name: i for i, f in enumerate(
-    f for k in MODEL.kinds.values() if k.rel for f in k.fields.values()
-    if f.type not in ("ref", "refs"))}
+def _orders() -> tuple[dict[str, int], dict[str, int]]:
+    """The order of node and of relationship properties in the model in use (so a
+    model extension's fields come after the built-in ones, in their declared order)."""
+    model = active_model()
+    orders = _ORDERS.get(id(model))
+    if orders is None:
+        nodes: dict[str, int] = {}
+        for kind in model.kinds.values():
+            if kind.is_node:
+                for f in kind.prop_fields:
+                    nodes.setdefault(f.name, len(nodes))
+        rels = {f.name: i for i, f in enumerate(
+            f for k in model.kinds.values() if k.rel for f in k.fields.values()
+            if f.type not in ("ref", "refs"))}
+        orders = _ORDERS[id(model)] = (nodes, rels)
+    return orders
 
 
 def list_fields() -> list[str]:
@@ -88,21 +94,21 @@ def edge_kind(rel: Rel) -> str:
 def ordered_props(props: dict, rel: bool = False) -> dict:
     """A node's (or, with ``rel``, a relationship's) properties in model field order, then
     by name: the same order whichever store they were read from."""
-    order = _REL_FIELD_ORDER if rel else _FIELD_ORDER
+    order = _orders()[1 if rel else 0]
     return {k: props[k] for k in _sorted_keys(props, order)}
 
 
 def node_attrs(node: Node) -> dict:
     """``type``, ``label`` and the properties of a node (lists kept as lists)."""
     out = {TYPE_ATTR: node.label, LABEL_ATTR: node.name}
-    for k in _sorted_keys(node.props, _FIELD_ORDER):
+    for k in _sorted_keys(node.props, _orders()[0]):
         out[k] = node.props[k]
     return out
 
 
 def rel_attrs(rel: Rel) -> dict:
     out = {TYPE_ATTR: rel.type}
-    for k in _sorted_keys(rel.props, _REL_FIELD_ORDER):
+    for k in _sorted_keys(rel.props, _orders()[1]):
         out[k] = rel.props[k]
     return out
 
@@ -121,13 +127,15 @@ def flat_attrs(attrs: dict) -> dict:
 def node_columns(sub: Subgraph) -> list[str]:
     """``type``, ``label`` and every node property of the model (model order), plus any
     other property the subgraph's nodes carry."""
-    extra = {k for n in sub.nodes.values() for k in n.props if k not in _FIELD_ORDER}
-    return [TYPE_ATTR, LABEL_ATTR] + list(_FIELD_ORDER) + sorted(extra)
+    order = _orders()[0]
+    extra = {k for n in sub.nodes.values() for k in n.props if k not in order}
+    return [TYPE_ATTR, LABEL_ATTR] + list(order) + sorted(extra)
 
 
 def rel_columns(sub: Subgraph) -> list[str]:
-    extra = {k for r in sub.rels for k in r.props if k not in _REL_FIELD_ORDER}
-    return [TYPE_ATTR] + list(_REL_FIELD_ORDER) + sorted(extra)
+    order = _orders()[1]
+    extra = {k for r in sub.rels for k in r.props if k not in order}
+    return [TYPE_ATTR] + list(order) + sorted(extra)
 
 
 def attribute_types(rows: list[dict]) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """Dataset export: the native CSV directory that ``dealgraph load`` reads back.
 
 Writes ``sources.csv``, ``firms.csv``, ``governments.csv``, ``people.csv``,
-``deals.csv`` and ``parties.csv`` with the model's columns (docs/schema.md).
+``deals.csv`` and ``parties.csv`` with the model's columns (docs/schema.md),
+and the store's model extension, if it has one, as ``model.yaml``.
 List fields are joined with ``|``; ``parent``, ``affiliation`` and ``sources``
 come from the SUBSIDIARY_OF, PART_OF, AFFILIATED_WITH and CITES relationships;
 ``parties.csv`` from PARTY_TO. Loading the directory into an empty store gives
@@ -28,6 +29,7 @@ import json
 from pathlib import Path
 
 from ..errors import DealgraphError
+from ..graph.extension import EXTENSION_FILE
 from ..graph.model import MODEL, Kind
 from ..graph.records import Subgraph
 from ..loaders.native import DATA_SUFFIXES
@@ -110,6 +112,7 @@ def _check_directory(path: Path) -> None:
     if not path.is_dir():
         return
     ours = {f"{k.file}{s}" for k in MODEL.kinds.values() for s in (".csv", ".json")}
+    ours.add(EXTENSION_FILE)
     others = sorted(p.name for p in path.iterdir()
                     if p.is_file() and p.suffix.lower() in DATA_SUFFIXES and p.name not in ours)
     if others:
@@ -134,4 +137,10 @@ def write(sub: Subgraph, path: Path, context) -> list[Path]:
         written.append(write_text(target, text))
         if stale.exists():
             stale.unlink()
+    # the store's model extension travels with the dataset, as its model.yaml
+    ext_file = path / EXTENSION_FILE
+    if MODEL.extension is not None:
+        written.append(write_text(ext_file, MODEL.extension.to_yaml()))
+    elif ext_file.exists():
+        ext_file.unlink()
     return written

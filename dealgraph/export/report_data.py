@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..graph.model import MODEL
+from ..graph.model import MODEL, countries_of
 from ..graph.records import Node, Subgraph
 from ..graph.values import date_floor
 
@@ -108,7 +108,8 @@ class EntityRow:
 
     @property
     def country(self) -> str:
-        return self.node.props.get("country", "")
+        """The entity's countries, joined: ``CN, US`` for an entity in two."""
+        return ", ".join(countries_of(self.node.props))
 
 
 @dataclass

@@ -30,7 +30,7 @@ import networkx as nx
 
 from ..errors import StoreUnavailable
 from .dates import deal_in_force
-from .model import MODEL
+from .model import MODEL, active_model
 from .records import ApplySummary, Batch, Node, Rel, Subgraph
 from .resolve import name_key
 from .store import Store, StoreWriter, entity_field, paused_gc
@@ -107,6 +107,7 @@ class EmbeddedStore(Store):
         self._generation = -1
         self._rel_index_dropped = False
         self._lock = threading.Lock()
+        self.use_own_model()
 
     # -- schema and generations ------------------------------------------------
     def _ensure_schema(self) -> None:
@@ -123,6 +124,13 @@ class EmbeddedStore(Store):
         elif int(row[0]) != SCHEMA_VERSION:
             raise StoreUnavailable(f"{self.path}: store schema {row[0]} is not supported "
                                    f"(this dealgraph reads schema {SCHEMA_VERSION})")
+
+    def describe(self) -> str:
+        return self.path
+
+    def _read_extension_json(self) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key='model_extension'").fetchone()
+        return None if row is None else row[0]
 
     def _current_generation(self, cur) -> int:
         return int(cur.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
@@ -150,12 +158,14 @@ class EmbeddedStore(Store):
             cur.execute("DELETE FROM rels")
             cur.execute("DELETE FROM names")
             cur.execute(_DROP_OLD_CACHE)
+            cur.execute("DELETE FROM meta WHERE key='model_extension'")
             cur.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
                         "WHERE key='generation'")
             cur.execute("COMMIT")
         except BaseException:
             cur.execute("ROLLBACK")
             raise
+        self.use_own_model()  # an empty store has no extension
 
     # -- the materialised graph --------------------------------------------------
     @property
@@ -297,8 +307,8 @@ class EmbeddedStore(Store):
         for key in keys:
             if not key.isidentifier():
                 raise ValueError(f"bad property name {key!r}")
-        cols = "".join(f", json_extract(props, '$.{key}')" for key in keys)
-        return {row[0]: {"label": row[1], **{k: v for k, v in zip(keys, row[2:])
+        cols = "".join(_column("props", key) for key in keys)
+        return {row[0]: {"label": row[1], **{k: _value(k, v) for k, v in zip(keys, row[2:])
                                              if v is not None}}
                 for row in self._in_chunks(f"SELECT id, label{cols} FROM nodes "
                                            "WHERE id IN ({marks})", ids)}
@@ -338,15 +348,15 @@ class EmbeddedStore(Store):
         for key in keys:
             if not key.isidentifier():
                 raise ValueError(f"bad property name {key!r}")
-        cols = "".join(f", json_extract(n.props, '$.{key}')" for key in keys)
+        cols = "".join(_column("n.props", key) for key in keys)
         sql, params = self._counterparty_step(entity_ids, as_of)
         rows = self.db.execute(f"SELECT n.id, n.label{cols} FROM nodes n "
                                f"WHERE n.id IN (SELECT r2.src {sql})", params)
-        if len(keys) == 1:  # the usual name: one dict per row, built at once
+        if len(keys) == 1 and keys[0] not in _multi_keys():  # the usual name: at once
             key = keys[0]
             return {nid: {"label": label} if value is None else {"label": label, key: value}
                     for nid, label, value in rows}
-        return {row[0]: {"label": row[1], **{k: v for k, v in zip(keys, row[2:])
+        return {row[0]: {"label": row[1], **{k: _value(k, v) for k, v in zip(keys, row[2:])
                                              if v is not None}} for row in rows}
 
     def counterparty_links(self, as_of: str | None = None) -> set[tuple[str, str]]:
@@ -362,8 +372,10 @@ class EmbeddedStore(Store):
     def entities_where(self, field: str, value) -> set[str]:
         path = "$." + entity_field(field)
         marks = ",".join("?" * len(_ENTITY_LABELS))
+        # json_each takes a list (country) or a single value alike
         return {r[0] for r in self.db.execute(
-            f"SELECT id FROM nodes WHERE label IN ({marks}) AND json_extract(props, ?) = ?",
+            f"SELECT id FROM nodes WHERE label IN ({marks}) AND EXISTS "
+            "(SELECT 1 FROM json_each(nodes.props, ?) WHERE json_each.value = ?)",
             (*_ENTITY_LABELS, path, value))}
 
     def linked_from(self, ids: Iterable[str], rel_type: str) -> set[str]:
@@ -569,6 +581,9 @@ class _Load(StoreWriter):
                             [g[:4] for g in sorted(gone)])
             summary.rels_removed += len(gone)
             self.store._ensure_rel_index()
+            if self.model_extension is not None:
+                cur.execute("INSERT OR REPLACE INTO meta VALUES ('model_extension', ?)",
+                            (self.model_extension.to_json(),))
             if summary.created or summary.updated or summary.rels_added or summary.rels_removed:
                 cur.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
                             "WHERE key='generation'")
@@ -577,6 +592,8 @@ class _Load(StoreWriter):
         except BaseException:
             self.rollback()
             raise
+        if self.model_extension is not None:
+            self.store.model_extension = self.model_extension
         return summary
 
     def rollback(self) -> None:
@@ -599,6 +616,33 @@ def _short(exc: BaseException) -> str:
     """The first line of an exception's message, at most 120 characters."""
     text = (str(exc) or exc.__class__.__name__).strip().splitlines()[0]
     return text if len(text) <= 120 else text[:117] + "..."
+
+
+_MULTI_KEYS: dict[int, frozenset] = {}
+
+
+def _multi_keys() -> frozenset:
+    """Property names that hold lists (country, aliases, ...) in some kind of the model
+    in use."""
+    model = active_model()
+    keys = _MULTI_KEYS.get(id(model))
+    if keys is None:
+        keys = _MULTI_KEYS[id(model)] = frozenset(
+            f.name for k in model.kinds.values() for f in k.fields.values()
+            if f.multi and not f.rel)
+    return keys
+
+
+def _column(props: str, key: str) -> str:
+    """The SQL that reads property ``key``: a list comes back as JSON text (``->``), to be
+    parsed by ``_value``; anything else as the value."""
+    if key in _multi_keys():
+        return f", {props} -> '$.{key}'"
+    return f", json_extract({props}, '$.{key}')"
+
+
+def _value(key: str, value):
+    return json.loads(value) if key in _multi_keys() and isinstance(value, str) else value
 
 
 def _rel_key(rel: Rel) -> tuple:

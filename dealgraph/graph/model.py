@@ -9,26 +9,40 @@ is a change to ``model.yaml`` alone.
 'ownership'
 >>> "rejected" in MODEL.enums["status"].values
 True
+
+A dataset may bring a *model extension* (see ``dealgraph.graph.extension``): more
+deal kinds, party roles, enumerations and typed optional fields. ``MODEL`` is
+the model in use — the built-in one, or the built-in one with the extension of
+the store that was opened or loaded last — so that every reader of the model
+sees the extension without knowing about it. ``BASE_MODEL`` is always the
+built-in model.
 """
 
 from __future__ import annotations
 
+import copy
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 
 import yaml
 
-__all__ = ["MODEL", "Model", "Kind", "Field", "Enum", "InvalidModel", "load_model"]
+from ..errors import DealgraphError
 
-FIELD_TYPES = {"id", "text", "list", "country", "currency", "date", "number",
-               "percent", "url", "enum", "ref", "refs"}
+__all__ = ["MODEL", "BASE_MODEL", "Model", "Kind", "Field", "Enum", "InvalidModel",
+           "load_model", "active_model", "use_model", "model_in_use", "countries_of"]
+
+FIELD_TYPES = {"id", "text", "list", "country", "countries", "currency", "date", "number",
+               "integer", "percent", "url", "enum", "ref", "refs"}
+MULTI_TYPES = ("list", "refs", "countries")
 ENTITY_LABEL = "Entity"
 
 
-class InvalidModel(Exception):
-    """The model file contradicts itself (unknown type, enum or kind)."""
+class InvalidModel(DealgraphError):
+    """The model file or a model extension is wrong or contradicts itself (unknown
+    type, enum or kind; a field declared twice differently)."""
 
 
 @dataclass(frozen=True)
@@ -48,10 +62,11 @@ class Field:
     enum: str | None = None
     ref: tuple[str, ...] = ()
     rel: str | None = None
+    extension: bool = False  # declared by a model extension, not the built-in model
 
     @property
     def multi(self) -> bool:
-        return self.type in ("list", "refs")
+        return self.type in MULTI_TYPES
 
 
 @dataclass(frozen=True)
@@ -90,6 +105,8 @@ class Model:
     kinds: dict[str, Kind]
     relationships: dict[str, dict]
     style: dict = field(default_factory=dict)
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
+    extension: object = None  # the ModelExtension applied to the built-in model, if any
 
     @cached_property
     def entity_kinds(self) -> list[str]:
@@ -163,7 +180,8 @@ def _build(raw: dict) -> Model:
             if rel and rel not in rels:
                 raise InvalidModel(f"{kname}.{fname}: unknown relationship {rel!r}")
             fields[fname] = Field(fname, ftype, bool(f.get("required")), f.get("doc", ""),
-                                  str(f.get("example", "")), f.get("enum"), refs, rel)
+                                  str(f.get("example", "")), f.get("enum"), refs, rel,
+                                  bool(f.get("extension")))
         krel = k.get("rel")
         if krel and krel not in rels:
             raise InvalidModel(f"{kname}: unknown relationship {krel!r}")
@@ -176,7 +194,8 @@ def _build(raw: dict) -> Model:
             for kname in r.get(end, ()):
                 if kname not in kinds:
                     raise InvalidModel(f"relationship {rname}: unknown kind {kname!r}")
-    return Model(raw.get("separator", "|"), enums, kinds, rels, raw.get("style") or {})
+    return Model(raw.get("separator", "|"), enums, kinds, rels, raw.get("style") or {},
+                 copy.deepcopy(raw))
 
 
 def load_model(text: str | None = None) -> Model:
@@ -195,4 +214,52 @@ def load_model(text: str | None = None) -> Model:
         raise InvalidModel(f"model is malformed: {exc!r}") from None
 
 
-MODEL = load_model()
+def countries_of(props: dict, key: str = "country") -> list[str]:
+    """The countries of a node or party row as a list: ``country`` holds a list of
+    codes, but a store written before countries were multi-valued holds one code."""
+    value = props.get(key)
+    if value is None or value == "":
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+BASE_MODEL = load_model()
+_active: list[Model] = [BASE_MODEL]
+
+
+def active_model() -> Model:
+    """The model in use: ``BASE_MODEL``, or it with the extension of the store opened or
+    loaded last (a store remembers its extension; see ``dealgraph.graph.extension``)."""
+    return _active[0]
+
+
+def use_model(model: Model) -> Model:
+    """Make ``model`` the model in use; returns the one it replaces."""
+    previous, _active[0] = _active[0], model
+    return previous
+
+
+@contextmanager
+def model_in_use(model: Model):
+    """``model`` in use inside the block, the previous one after it."""
+    previous = use_model(model)
+    try:
+        yield model
+    finally:
+        use_model(previous)
+
+
+class _ModelInUse:
+    """``MODEL``: stands for the model in use, attribute by attribute, so that modules
+    that imported it at start-up see an extension activated later."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name):
+        return getattr(_active[0], name)
+
+    def __repr__(self) -> str:
+        return f"<model in use: {_active[0].extension or 'built-in'}>"
+
+
+MODEL = _ModelInUse()

@@ -47,6 +47,15 @@ ENTITY_LABELS = tuple(MODEL.kinds[k].label for k in MODEL.entity_kinds)
 # Not a model label: a node that exists only inside a write transaction, whose MERGE (on a
 # uniqueness constraint) makes concurrent loads wait for each other; see _apply_tx.
 LOAD_LOCK = "DealgraphLoadLock"
+# Not a model label either: the one node {id: 'model'} that keeps the store's model extension
+# as JSON (see dealgraph.graph.extension); no saved query or export reads it.
+META = "DealgraphMeta"
+# Cypher property types of extension fields, for property type constraints (which need
+# Neo4j Enterprise; on Community the types are still right, as values are typed by
+# validation). Dates are left out: how they are stored is the date code's business.
+_CYPHER_TYPES = {"text": "STRING", "url": "STRING", "enum": "STRING", "currency": "STRING",
+                 "integer": "INTEGER", "number": "INTEGER | FLOAT", "percent": "INTEGER | FLOAT",
+                 "list": "LIST<STRING NOT NULL>", "countries": "LIST<STRING NOT NULL>"}
 
 
 def key_label(label: str) -> str:
@@ -120,6 +129,38 @@ class Neo4jStore(Store):
             raise StoreUnavailable(f"Neo4j at {self.uri} refused the connection: "
                                    f"{exc.message}") from None
         self._ensure_schema()
+        self.use_own_model()
+
+    def describe(self) -> str:
+        return f"Neo4j at {self.uri}"
+
+    def _read_extension_json(self) -> str | None:
+        # properties(m), not m.extension: no "unknown property" notice on a fresh database
+        rows = self.read(f"MATCH (m:{META} {{id: 'model'}}) RETURN properties(m) AS p")
+        return rows[0]["p"].get("extension") if rows else None
+
+    def _ensure_types(self, model) -> list[str]:
+        """Property type constraints for the fields a model extension adds, where the
+        server supports them (Enterprise); the names of those it created or had."""
+        made = []
+        for kind in model.kinds.values():
+            for f in kind.fields.values():
+                ctype = _CYPHER_TYPES.get(f.type)
+                if not f.extension or ctype is None:
+                    continue
+                name = f"dealgraph_ext_{kind.name.lower()}_{f.name}_type"
+                if kind.label:
+                    target = f"(n:{MODEL.label(kind.label)})"
+                else:
+                    target = f"()-[n:{MODEL.rel_type(kind.rel)}]-()"
+                try:
+                    with self._session(write=True) as session:
+                        session.run(f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR {target} "
+                                    f"REQUIRE n.`{f.name}` IS :: {ctype}").consume()
+                    made.append(name)
+                except Neo4jError:
+                    return made  # Community edition: no property type constraints
+        return made
 
     # -- plumbing --------------------------------------------------------------
     def _session(self, write: bool = False):
@@ -171,6 +212,8 @@ class Neo4jStore(Store):
                           f"FOR (n:{LOAD_LOCK}) REQUIRE n.id IS UNIQUE")
         statements.append(f"CREATE CONSTRAINT dealgraph_store_format IF NOT EXISTS "
                           f"FOR (n:{FORMAT_LABEL}) REQUIRE n.id IS UNIQUE")
+        statements.append(f"CREATE CONSTRAINT dealgraph_meta_id IF NOT EXISTS "
+                          f"FOR (n:{META}) REQUIRE n.id IS UNIQUE")
         try:
             with self._session(write=True) as session:
                 for stmt in statements:
@@ -225,9 +268,17 @@ class Neo4jStore(Store):
         if self.outdated:  # loading again migrates: never a mix of old and new dates
             self.migrate()
         self._parts_committed = 0
+        if batch.model_extension is not None:
+            try:
+                self._ensure_types(MODEL)
+            except (ServiceUnavailable, SessionExpired) as exc:
+                raise StoreUnavailable(f"lost Neo4j at {self.uri} ({_reason(exc)})") from None
         try:
             with self._session(write=True) as session, paused_gc():
-                return session.execute_write(self._apply_tx, batch)
+                summary = session.execute_write(self._apply_tx, batch)
+            if batch.model_extension is not None:
+                self.model_extension = batch.model_extension
+            return summary
         except IncompleteCommit as exc:
             raise StoreUnavailable(
                 f"lost Neo4j at {self.uri} while committing ({_reason(exc)}); the load may or "
@@ -266,6 +317,9 @@ class Neo4jStore(Store):
                 tx.run(cypher, rows=rows)
         else:
             self._write_in_parts(tx, writes)
+        if batch.model_extension is not None:
+            tx.run(f"MERGE (m:{META} {{id: 'model'}}) SET m.extension = $e",
+                   e=batch.model_extension.to_json()).consume()
         tx.run(f"MATCH (n:{LOAD_LOCK} {{id: 'load'}}) DELETE n").consume()
         return summary
 
@@ -413,8 +467,10 @@ class Neo4jStore(Store):
                             "IN TRANSACTIONS OF 10000 ROWS").consume()
                 session.run(f"MATCH (n:{labels}) CALL (n) {{ DETACH DELETE n }} "
                             "IN TRANSACTIONS OF 10000 ROWS").consume()
+                session.run(f"MATCH (m:{META}) DELETE m").consume()
         except (ServiceUnavailable, SessionExpired) as exc:
             raise StoreUnavailable(f"lost Neo4j at {self.uri} ({_reason(exc)})") from None
+        self.use_own_model()  # an empty store has no extension
 
     # -- lookups ---------------------------------------------------------------
     def labels_of(self, ids: Iterable[str]) -> dict[str, str]:
@@ -431,7 +487,8 @@ class Neo4jStore(Store):
     def entities_where(self, field: str, value) -> set[str]:
         entity_field(field)
         return {r["id"] for r in self._read_records(
-            f"MATCH (e:{ENTITY_LABEL}) WHERE e[$field] = $value RETURN e.id AS id",
+            f"MATCH (e:{ENTITY_LABEL}) WHERE CASE WHEN e[$field] IS :: LIST<ANY> "
+            "THEN $value IN e[$field] ELSE e[$field] = $value END RETURN e.id AS id",
             {"field": field, "value": value})}
 
     def deals_with_parties(self, ids: Iterable[str]) -> set[str]:

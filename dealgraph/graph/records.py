@@ -73,6 +73,7 @@ class ApplySummary:
     set_aside: int = 0
     rows_loaded: int = 0
     rejects: str | None = None
+    model_extension: str | None = None  # the names of the store's model extension
 
     def warning_counts(self) -> dict[str, int]:
         """Warnings by kind (their ``code``)."""
@@ -91,6 +92,8 @@ class ApplySummary:
             out["rejects"] = self.rejects
         if self.warnings:
             out["warnings"] = self.warning_counts()
+        if self.model_extension:
+            out["model_extension"] = self.model_extension
         return out
 
 

@@ -6,7 +6,8 @@ Regenerate with ``python -m dealgraph.graph.schema_doc > docs/schema.md``;
 
 from __future__ import annotations
 
-from .model import MODEL, Model
+from .extension import EXTENSION_FILE, EXTENSION_TYPES, extended_model, parse_extension
+from .model import BASE_MODEL, Model
 
 __all__ = ["render_schema"]
 
@@ -16,9 +17,14 @@ _TYPE_DOC = {
     "list": "several texts, separated by `{sep}` in a CSV cell, or a JSON/YAML list",
     "country": "ISO 3166-1 alpha-2 code (`CN`, `DE`, `US`; `EU` for EU bodies); loads also "
                "take alpha-3 codes (`CHN`) and English names (`China`)",
+    "countries": "one or more countries as `country` reads them, separated by `{sep}` in a "
+                 "CSV cell, or a JSON/YAML list; the entity counts as in each (filters, "
+                 "cross-border, maps, exports)",
     "currency": "ISO 4217 code (`USD`, `EUR`, `CNY`)",
     "date": "ISO date, full or partial: `2023`, `2023-01` or `2023-01-05`",
     "number": "decimal number, at least 0 (no thousands separators; `1.5e9` allowed)",
+    "integer": "whole number (`12`, `-3`; `12.0` reads as 12); stored as an integer in both "
+               "stores",
     "percent": "number from 0 to 100",
     "url": "`http://` or `https://` URL",
     "enum": "one of the values listed below (case and spaces/hyphens are forgiven: "
@@ -36,7 +42,67 @@ def _type_cell(field) -> str:
     return field.type
 
 
-def render_schema(model: Model = MODEL) -> str:
+# The example extension docs/schema.md shows; a test loads it on both stores.
+EXAMPLE_EXTENSION = """\
+# model.yaml in the dataset directory (or: --model-extension FILE, or model: in a mapping)
+extension: payments
+doc: Payments between firms, as a payments register lists them.
+enums:
+  kind: {values: [payment, transfer], doc: "payment: one payment; transfer: a series."}
+  role: [filer, payer, payee]
+  status: [filed]
+  channel: {values: [wire, card, cash], doc: How the money moved.}
+fields:
+  Deal:
+    transaction_count: {type: integer, example: 12, doc: How many transactions it covers.}
+    channel: {type: enum, enum: channel, example: wire, doc: How the money moved.}
+  Party:
+    share: {type: percent, example: 40, doc: Share of the amount this party paid or got.}
+  Entity:
+    register_no: {type: text, example: HRB 1234, doc: Number in the payments register.}
+style:
+  dashed_status: [filed]   # on maps, filed payments are drawn dashed, as rumoured deals are
+"""
+
+
+def _extension_section(model: Model) -> list[str]:
+    ext = parse_extension(EXAMPLE_EXTENSION, "example")
+    extended = extended_model(ext)
+    deal = extended.kinds["Deal"].fields["transaction_count"]
+    return [
+        "## Model extensions", "",
+        "A dataset whose facts the built-in model has no words for (a payment, the party "
+        "that files a report, a count of transactions) brings a *model extension*: a small "
+        "YAML file, read safely (no code, no YAML aliases) and validated like the model "
+        "itself. It can add values to the enumerations above, declare its own "
+        "enumerations, and add optional typed fields to `Deal`, `Party` (stored on the "
+        "PARTY_TO relationship), `Firm`, `Government`, `Person`, or `Entity` (all three). "
+        "It cannot change or remove a built-in field or value, add record kinds or "
+        "relationships, or make a field required, so every dataset valid without it stays "
+        "valid with it. Types extensions may use: "
+        + ", ".join(f"`{t}`" for t in EXTENSION_TYPES) + ".", "",
+        "Where dealgraph finds it: `--model-extension FILE` on `dealgraph load`; else "
+        f"`{EXTENSION_FILE}` in a dataset directory (that file is never read as data); "
+        "else the file named by a mapping's `model:` key (relative to the mapping file). "
+        "Extension fields are columns like any other (e.g. `transaction_count` in "
+        "`deals.csv`, `share` in `parties.csv`).", "",
+        "```yaml", *EXAMPLE_EXTENSION.rstrip("\n").splitlines(), "```", "",
+        f"With it, `kind` also takes {', '.join(f'`{v}`' for v in ext.enums['kind']['values'])}, "
+        f"and `Deal.transaction_count` is a field of type `{deal.type}`.", "",
+        "**The store remembers its extension.** A load keeps the extension in the store's "
+        "metadata (as data: JSON in the embedded store's `meta` table, a `DealgraphMeta` "
+        "node in Neo4j). Opening the store later reads it, so queries, maps, exports and "
+        "further loads work without the file; a `dataset` export writes it back as "
+        f"`{EXTENSION_FILE}`. Loading with another extension keeps the union of both; an "
+        "extension that contradicts the stored one (the same field with another type or "
+        "enumeration) is refused with a message naming both, and nothing is written. "
+        "Emptying a store forgets its extension. In Neo4j, extension fields get property "
+        "type constraints where the server supports them (Enterprise); on Community the "
+        "values still have their types (an `integer` field is a Cypher INTEGER).", "",
+    ]
+
+
+def render_schema(model: Model = BASE_MODEL) -> str:
     sep = model.separator
     out = ["# Dataset schema", "",
            "<!-- Generated from dealgraph/graph/model.yaml by "
@@ -70,7 +136,8 @@ def render_schema(model: Model = MODEL) -> str:
     for name, rel in model.relationships.items():
         out.append(f"- `{name}`: ({' / '.join(rel['from'])}) → ({' / '.join(rel['to'])}). "
                    f"{rel.get('doc', '')}")
-    out += ["", "## File formats", "",
+    out += [""] + _extension_section(model)
+    out += ["## File formats", "",
             "- **CSV**: `firms.csv`, `governments.csv`, `people.csv`, `deals.csv`, `parties.csv`, "
             "`sources.csv`; UTF-8 (a BOM is fine), comma-separated, a header row, standard "
             "quoting. Line numbers in error messages are the file's lines.",

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from ..errors import ParameterError
 from .countries import UnknownCountry, parse_countries
 from .dates import deal_in_force, normalise_as_of
-from .model import MODEL
+from .model import MODEL, countries_of
 from .records import Subgraph
 from .resolve import resolve_entity
 from .store import Store
@@ -103,8 +103,8 @@ def filter_subgraph(sub: Subgraph, sel: Selection, keep: tuple[str, ...] = ()) -
         if as_of and not deal_in_force(p, as_of):
             continue
         members = parties.get(node.id, [])
-        if countries and not any(sub.nodes[m].props.get("country") in countries
-                                 for m in members if m in sub.nodes):
+        if countries and not any(c in countries for m in members if m in sub.nodes
+                                 for c in countries_of(sub.nodes[m].props)):
             continue
         kept.add(node.id)
         kept.update(m for m in members if m in sub.nodes)

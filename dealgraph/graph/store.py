@@ -12,7 +12,8 @@ from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from typing import Iterable
 
-from .model import MODEL
+from ..errors import StoreUnavailable
+from .model import MODEL, InvalidModel, countries_of, use_model
 from .records import ApplySummary, Batch, Node, Rel, Subgraph
 
 __all__ = ["Store", "StoreWriter", "entity_field", "paused_gc"]
@@ -33,16 +34,21 @@ def paused_gc():
 
 
 def entity_field(field: str) -> str:
-    """``field`` if it is a scalar field of an entity kind; ValueError otherwise (it goes
-    into query text as a JSON path or a property key)."""
+    """``field`` if it is a scalar field of an entity kind, or its ``countries``; ValueError
+    otherwise (it goes into query text as a JSON path or a property key)."""
     for name in MODEL.entity_kinds:
         f = MODEL.kinds[name].fields.get(field)
-        if f is not None and not f.multi and f.type not in ("ref", "refs"):
+        if f is not None and (not f.multi or f.type == "countries") \
+                and f.type not in ("ref", "refs"):
             return field
     raise ValueError(f"{field!r} is not a scalar field of an entity kind")
 
 
 class StoreWriter(ABC):
+    # set by the loader when the load brings a model extension the store must keep (a
+    # dealgraph.graph.extension.ModelExtension); written in the load's transaction
+    model_extension = None
+
     """One atomic load, given batch by batch: ``write`` each, then ``commit`` (or
     ``rollback``). Used as a context manager it rolls back unless committed.
 
@@ -87,6 +93,7 @@ class BufferedWriter(StoreWriter):
 
     def commit(self) -> ApplySummary:
         batch, self.batch = self.batch, None
+        batch.model_extension = self.model_extension
         return self.store.apply(batch)
 
     def rollback(self) -> None:
@@ -97,6 +104,42 @@ class Store(ABC):
     """Operations every store provides. ``backend`` is ``embedded`` or ``neo4j``."""
 
     backend: str = ""
+    model_extension = None  # the extension the store was loaded with, as read when opened
+
+    # -- the model extension it was loaded with ------------------------------------------
+    def stored_extension(self):
+        """The model extension kept in the store's metadata (a ModelExtension), or None;
+        read afresh from the store."""
+        text = self._read_extension_json()
+        if text is None:
+            return None
+        from .extension import ModelExtension
+        try:
+            return ModelExtension.from_json(text)
+        except InvalidModel as exc:
+            raise StoreUnavailable(f"{self.describe()}: {exc}") from None
+
+    def _read_extension_json(self) -> str | None:
+        """The JSON text of the stored extension, None if there is none."""
+        return None
+
+    def use_own_model(self):
+        """Make this store's model (the built-in one with the stored extension) the model in
+        use, so that reading it never needs the extension file; returns that model."""
+        from .extension import extended_model
+        ext = self.stored_extension()
+        try:
+            model = extended_model(ext)
+        except InvalidModel as exc:
+            raise StoreUnavailable(f"{self.describe()}: it was loaded with model extension "
+                                   f"{ext}, which this dealgraph cannot apply: {exc}") from None
+        self.model_extension = ext
+        use_model(model)
+        return model
+
+    def describe(self) -> str:
+        """Where the store is, for messages."""
+        return self.backend
 
     # -- writes ---------------------------------------------------------------
     @abstractmethod

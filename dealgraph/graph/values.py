@@ -155,6 +155,39 @@ def _id(raw) -> str:
     return text
 
 
+def _country(raw) -> str:
+    try:  # an alpha-2 or alpha-3 code or an English name; stored as alpha-2
+        return parse_country(_text(raw))
+    except UnknownCountry as exc:
+        raise ValueProblem(str(exc)) from None
+
+
+def _integer(raw) -> int:
+    """A whole number (negative ones too), from a number or a text such as '12' or '12.0'."""
+    if isinstance(raw, bool):
+        raise ValueProblem("expected a whole number, got true/false")
+    if isinstance(raw, int):
+        value = raw
+    else:
+        if isinstance(raw, float):
+            num = raw
+        else:
+            text = _text(raw).replace("_", "")
+            try:
+                num = int(text) if text.lstrip("+-").isdigit() else float(text)
+            except ValueError:
+                raise ValueProblem(f"{text!r} is not a whole number") from None
+        if isinstance(num, int):
+            value = num
+        elif not math.isfinite(num) or not num.is_integer():
+            raise ValueProblem(f"{num:g} is not a whole number")
+        else:
+            value = int(num)
+    if abs(value) >= 2**63:
+        raise ValueProblem("is too large a whole number (at most 19 digits)")
+    return value
+
+
 def _split(raw) -> list:
     if isinstance(raw, (list, tuple)):
         items = list(raw)
@@ -178,10 +211,11 @@ def parse_value(field: Field, raw):
     if t == "refs":
         return list(dict.fromkeys(_id(v) for v in _split(raw)))
     if t == "country":
-        try:  # an alpha-2 or alpha-3 code or an English name; stored as alpha-2
-            return parse_country(_text(raw))
-        except UnknownCountry as exc:
-            raise ValueProblem(str(exc)) from None
+        return _country(raw)
+    if t == "countries":
+        return list(dict.fromkeys(_country(v) for v in _split(raw)))
+    if t == "integer":
+        return _integer(raw)
     if t == "currency":
         code = _text(raw).upper()
         if code not in CURRENCIES:

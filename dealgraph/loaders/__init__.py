@@ -25,7 +25,9 @@ from itertools import islice
 from pathlib import Path
 
 from ..errors import LoadError, ParameterError, Problem, count_by_code, errors_of, warnings_of
-from ..graph.model import MODEL
+from ..graph.extension import (EXTENSION_FILE, ModelExtension, extended_model,
+                               merge_extensions, read_extension)
+from ..graph.model import MODEL, InvalidModel, active_model, use_model
 from ..graph.records import ApplySummary, Batch
 from ..graph.store import Store, paused_gc
 from ..report import task
@@ -35,10 +37,40 @@ from .rows import STDIN, Sieve, base_stem, input_path, is_stream
 from .validate import Validator, build_batch
 
 __all__ = ["load_paths", "load_reading", "check_paths", "preview_paths", "read_paths", "Preview",
-           "default_rejects_path", "INPUT_FORMATS", "SEED_DIR"]
+           "default_rejects_path", "given_extension", "use_load_model", "INPUT_FORMATS",
+           "SEED_DIR"]
 
 SEED_DIR = Path(str(resources.files("dealgraph").joinpath("data/seed")))
 INPUT_FORMATS = ("native", "ftm")
+
+
+def given_extension(paths: list, input_format: str = "native", mapping=None,
+                    model_extension=None) -> ModelExtension | None:
+    """The model extension a load brings: the file ``model_extension`` if given, else
+    the one the mapping names (its ``model:`` key), else the ``model.yaml`` of each
+    dataset directory among ``paths`` (several are merged). None if there is none."""
+    if model_extension is not None:
+        return read_extension(model_extension)
+    if mapping is not None:
+        from .mapping import mapping_model_path
+        ref = mapping_model_path(mapping)
+        return read_extension(ref) if ref else None
+    found = None
+    for raw in paths:
+        candidate = Path(raw) / EXTENSION_FILE
+        if Path(raw).is_dir() and candidate.is_file():
+            found = merge_extensions(found, read_extension(candidate))
+    return found
+
+
+def use_load_model(store: Store, given: ModelExtension | None) -> ModelExtension | None:
+    """Put the store's model, with the load's extension ``given`` merged in, in use for
+    reading and validating; the merged extension if the store must keep it (it differs
+    from the stored one), else None. InvalidModel if the two contradict each other."""
+    stored = store.stored_extension()
+    merged = merge_extensions(stored, given)
+    use_model(extended_model(merged))
+    return merged if merged != stored else None
 
 
 def read_paths(paths: list, input_format: str = "native", mapping=None,
@@ -95,15 +127,16 @@ def _validate(reading: Reading, store: Store, strict: bool = False) -> tuple[Bat
 
 
 def check_paths(store: Store, paths: list, input_format: str = "native",
-                mapping=None, *, strict: bool = False) -> Batch:
+                mapping=None, *, strict: bool = False, model_extension=None) -> Batch:
     """Read and validate ``paths`` against ``store`` without writing; raises LoadError
     for errors (and, if ``strict``, for warnings)."""
+    use_load_model(store, given_extension(paths, input_format, mapping, model_extension))
     return _validate(read_paths(paths, input_format, mapping), store, strict)[0]
 
 
 def load_paths(store: Store, paths: list, input_format: str = "native",
                mapping=None, *, strict: bool = False, skip_bad_rows: bool = False,
-               rejects: str | Path | None = None) -> ApplySummary:
+               rejects: str | Path | None = None, model_extension=None) -> ApplySummary:
     """Read, validate and write ``paths`` into ``store`` in one atomic write.
 
     ``input_format`` is ``native`` (dealgraph's own CSV/JSON/YAML) or ``ftm``
@@ -119,7 +152,12 @@ def load_paths(store: Store, paths: list, input_format: str = "native",
 
     Implausible values in optional fields (a year 1201, an end before the start,
     a negative amount) are dropped and reported as warnings in the summary's
-    ``warnings``; ``strict=True`` makes them errors.
+    ``warnings``; ``strict=True`` makes them errors. So are facts that rows give
+    differently for one record (loaders/conflicts.py), with codes ``conflict-FIELD``.
+
+    ``model_extension`` names a model extension file (docs/schema.md); without it a
+    dataset directory's ``model.yaml`` or the mapping's ``model:`` is used. The store
+    keeps the extension, so later loads and reads need not name it again.
 
     ``skip_bad_rows=True`` loads every valid row and sets the others aside: each
     source row with an error is left out whole, then every row that depended on
@@ -130,26 +168,39 @@ def load_paths(store: Store, paths: list, input_format: str = "native",
     with a file as a whole (unreadable, a bad header, a bad mapping) still stop
     the load. Loading the same input again with it changes nothing.
     """
-    if skip_bad_rows:
-        return _load_skipping(store, paths, input_format, mapping, strict, rejects)
-    problems: list[Problem] = []
-    sieve = Sieve()
+    previous = active_model()
+    store_ext = use_load_model(store, given_extension(paths, input_format, mapping,
+                                                      model_extension))
     try:
-        return load_reading(store, _stream_paths(paths, input_format, mapping, problems, sieve),
-                            problems, strict=strict)
-    except LoadError as exc:
-        exc.skippable = any(not p.whole_file and p.file in sieve.files for p in exc.problems)
+        if skip_bad_rows:
+            return _load_skipping(store, paths, input_format, mapping, strict, rejects,
+                                  store_ext)
+        problems: list[Problem] = []
+        sieve = Sieve()
+        try:
+            return load_reading(store, _stream_paths(paths, input_format, mapping, problems,
+                                                     sieve),
+                                problems, strict=strict, model_extension=store_ext)
+        except LoadError as exc:
+            exc.skippable = any(not p.whole_file and p.file in sieve.files
+                                for p in exc.problems)
+            raise
+    except BaseException:
+        use_model(previous)  # nothing was written: the store's model stays in use
         raise
 
 
 def load_reading(store: Store, reading: Reading, problems: list[Problem] | None = None,
-                 *, strict: bool = False) -> ApplySummary:
+                 *, strict: bool = False,
+                 model_extension: ModelExtension | None = None) -> ApplySummary:
     """Validate and write what a reader found, as ``load_paths`` does. A list of
     records is consumed as it goes (each record dropped once validated); ``problems``
-    may grow while an iterator of records is read."""
+    may grow while an iterator of records is read. ``model_extension`` is kept by the
+    store with the load (see ``use_load_model``)."""
     problems = [] if problems is None else problems
     total = len(reading.records) if isinstance(reading.records, list) else None
     with paused_gc(), store.writer() as load, task("loading records", total) as progress:
+        load.model_extension = model_extension
         validator = Validator(store)
         failed = False
         for chunk, last in _chunks(reading.records, CHUNK):
@@ -169,6 +220,8 @@ def load_reading(store: Store, reading: Reading, problems: list[Problem] | None 
             raise LoadError(errors)
         summary = load.commit()
     summary.warnings = warnings_of(found)
+    if store.model_extension is not None:
+        summary.model_extension = str(store.model_extension)
     return summary
 
 
@@ -245,7 +298,7 @@ def _renamed(problems: list[Problem], names: dict) -> list[Problem]:
 
 
 def _load_skipping(store: Store, paths: list, input_format: str, mapping, strict: bool,
-                   rejects) -> ApplySummary:
+                   rejects, model_extension: ModelExtension | None = None) -> ApplySummary:
     """``load_paths`` with ``skip_bad_rows``."""
     target = Path(rejects) if rejects is not None else default_rejects_path(paths)
     inputs = {os.path.realpath(input_path(p)) for p in paths}
@@ -263,7 +316,8 @@ def _load_skipping(store: Store, paths: list, input_format: str, mapping, strict
             reading = Reading(iter_dataset(files, problems, sieve))
         else:
             reading = read_paths(files, input_format, mapping, sieve)
-        summary = load_reading(store, reading, problems, strict=strict)
+        summary = load_reading(store, reading, problems, strict=strict,
+                               model_extension=model_extension)
     summary.warnings = _renamed(summary.warnings, names)
     summary.set_aside, summary.rows_loaded = len(reasons), sieve.rows
     summary.rejects = str(target)
@@ -346,6 +400,7 @@ class Preview:
     read: dict[str, int] = field(default_factory=dict)
     set_aside: list[Problem] = field(default_factory=list)
     rows_set_aside: int | None = None
+    model_extension: str | None = None  # the names of the extension the load would use
 
     def as_dict(self) -> dict:
         out: dict = {"would_load": self.counts}
@@ -359,16 +414,33 @@ class Preview:
             out["problems"] = len(self.problems)
         if self.warnings:
             out["warnings"] = count_by_code(self.warnings)
+        if self.model_extension:
+            out["model_extension"] = self.model_extension
         return out
 
 
 def preview_paths(store: Store, paths: list, input_format: str = "native",
-                  mapping=None, *, strict: bool = False, skip_bad_rows: bool = False) -> Preview:
+                  mapping=None, *, strict: bool = False, skip_bad_rows: bool = False,
+                  model_extension=None) -> Preview:
     """Read and validate ``paths`` without writing. Unlike ``check_paths`` it does not
     raise for problems in the data: it returns them, with the warnings, the counts
     of what was read and (when there are no errors) of what would be written. With
     ``skip_bad_rows`` the rows a load would set aside are in ``set_aside`` and the
     counts are those of what would still be written."""
+    try:
+        ext = use_load_model(store, given_extension(paths, input_format, mapping,
+                                                    model_extension))
+    except InvalidModel as exc:
+        return Preview({}, [Problem(str(model_extension or mapping or paths[0]), 0, "",
+                                    str(exc))])
+    ext_name = str(ext or store.model_extension or "") or None
+    preview = _preview_skipping(store, paths, input_format, mapping, strict, skip_bad_rows)
+    preview.model_extension = ext_name
+    return preview
+
+
+def _preview_skipping(store: Store, paths: list, input_format: str, mapping, strict: bool,
+                      skip_bad_rows: bool) -> Preview:
     if not skip_bad_rows:
         return _preview(store, paths, input_format, mapping, strict, None)
     with _spooled(paths) as (files, names):

@@ -99,6 +99,13 @@ def _first_country(proxy, props) -> str | None:
     return None
 
 
+def _countries(proxy, props) -> list[str]:
+    """Every country code of ``props``, in order: merged FtM entities (or one with a
+    jurisdiction and a main country) keep all their countries, as dealgraph entities may."""
+    return list(dict.fromkeys(v.upper() for prop in props for v in proxy.get(prop, quiet=True)
+                              if v.upper() in COUNTRIES))
+
+
 def _day(value: str) -> str:
     return value[:10]
 
@@ -207,13 +214,13 @@ class _Reader:
         if aliases:
             values["aliases"] = list(dict.fromkeys(aliases))
         if kind is _PERSON:
-            country = _first_country(p, ("nationality", "citizenship", "country", "mainCountry"))
+            country = _countries(p, ("nationality", "citizenship", "country", "mainCountry"))
             if p.get("position"):
                 values["role"] = p.get("position")[0]
         else:
             props = ("jurisdiction", "country", "mainCountry")
-            country = _first_country(p, props)
-            if country is None and kind is _GOV:  # required: let validation name the bad code
+            country = _countries(p, props)
+            if not country and kind is _GOV:  # required: let validation name the bad code
                 country = next((v.upper() for prop in props for v in p.get(prop)), None)
             for parent in p.get("parent", quiet=True):
                 if self.kinds.get(parent) is kind:

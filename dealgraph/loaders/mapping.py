@@ -45,6 +45,7 @@ from ..errors import LoadError, Problem
 from ..graph.model import MODEL, Field, Kind
 from ..graph.countries import UnknownCountry, parse_country
 from ..graph.values import Implausible, ValueProblem, parse_value
+from .conflicts import CONFLICT_RULES, DEFAULT_RULE, Conflicts
 from .native import REJECTS_SUFFIX, RawRecord, yaml_expansion
 from .rows import Sieve, base_suffix, csv_rows, input_path, is_input, open_text
 
@@ -235,7 +236,8 @@ def _wrap(node, loader) -> _Y:
 
 
 _SPEC_SOURCES = ("column", "value", "template", "entity")
-_SPEC_OPTIONS = {"default", "map", "format", "split", "scale", "decimal", "slug", "transform"}
+_SPEC_OPTIONS = {"default", "map", "format", "split", "scale", "decimal", "slug", "transform",
+                 "on_conflict"}
 TRANSFORMS = ("trim", "strip_prefix", "strip_suffix", "regex", "case", "lookup")
 _CASES = ("lower", "upper", "title")
 _TEMPLATE_SLOT = re.compile(r"\{([^{}]+)\}")
@@ -258,6 +260,7 @@ class ValueSpec:
     scale: float = 1.0
     decimal: str = "."
     slug: bool = False
+    on_conflict: str | None = None  # first | last | error; None: the mapping's rule
     parts: list = field(default_factory=list)  # a template split: literal, column, literal, ...
     steps: list = field(default_factory=list)  # transforms: (name, argument) in order
     mapped: dict = field(default_factory=dict)  # template slot -> (entity or "deal", field)
@@ -290,7 +293,7 @@ class EntitySpec:
 class PartySpec:
     entity: str
     role: ValueSpec
-    note: ValueSpec | None
+    values: dict[str, ValueSpec]  # other fields of the party row: note, country, ...
     line: int
 
 
@@ -311,6 +314,8 @@ class Mapping:
     parties: list[PartySpec] = field(default_factory=list)
     sources: list[dict[str, ValueSpec]] = field(default_factory=list)
     source_lines: list[int] = field(default_factory=list)
+    on_conflict: str | None = None  # first | last | error, for every field; None: not set
+    model: str | None = None  # the model extension file the mapping names, resolved
 
     def specs(self) -> Iterator[ValueSpec]:
         for e in self.entities.values():
@@ -322,8 +327,7 @@ class Mapping:
             yield self.deal_id
         for p in self.parties:
             yield p.role
-            if p.note:
-                yield p.note
+            yield from p.values.values()
         for s in self.sources:
             yield from s.values()
 
@@ -336,12 +340,15 @@ class Mapping:
         return out
 
 
-_TOP_KEYS = ("format", "delimiter", "encoding", "sheet", "empty_values", "entities", "deal", "parties",
-             "source", "sources")
+_TOP_KEYS = ("format", "delimiter", "encoding", "sheet", "empty_values", "entities", "deal",
+             "parties", "source", "sources", "on_conflict", "model")
 _ID_FIELD = MODEL.kinds["Firm"].fields["id"]
-_SOURCE = MODEL.kinds["Source"]
-_DEAL = MODEL.kinds["Deal"]
-_PARTY = MODEL.kinds["Party"]
+_PARTY_KEYS = ("deal", "entity")  # set by the mapping itself, not by a party's keys
+
+
+def _kind(name: str) -> Kind:
+    """A kind of the model in use (with any extension's fields), looked up when needed."""
+    return MODEL.kinds[name]
 
 
 class _Compiler:
@@ -423,7 +430,7 @@ class _Compiler:
                 spec.formats = tuple(fmts)
         if "split" in opts:
             s = opts["split"]
-            if fld.type not in ("list", "refs"):
+            if not fld.multi:
                 self.bad(s, f"{path}.split", f"only list fields take split; {fld.name} is "
                          f"{fld.type}")
             elif not (isinstance(s.value, str) and s.value):
@@ -445,6 +452,13 @@ class _Compiler:
                 self.bad(opts["decimal"], f"{path}.decimal", "must be '.' or ','")
             else:
                 spec.decimal = opts["decimal"].value
+        if "on_conflict" in opts:
+            rule = opts["on_conflict"].value
+            if rule not in CONFLICT_RULES:
+                self.bad(opts["on_conflict"], f"{path}.on_conflict",
+                         f"must be one of: {', '.join(CONFLICT_RULES)}")
+            else:
+                spec.on_conflict = rule
         if "slug" in opts:
             if fld.name != "id":
                 self.bad(opts["slug"], f"{path}.slug", "only ids take slug")
@@ -574,6 +588,20 @@ class _Compiler:
                 self.bad(sh, "sheet", "must be a sheet name or its number (1 for the first)")
             else:
                 m.sheet, m.sheet_line = sh.value, sh.line
+        if "on_conflict" in top:
+            rule = top["on_conflict"].value
+            if rule not in CONFLICT_RULES:
+                self.bad(top["on_conflict"], "on_conflict",
+                         f"must be one of: {', '.join(CONFLICT_RULES)}")
+            else:
+                m.on_conflict = rule
+        if "model" in top:
+            ref = top["model"].value
+            if not isinstance(ref, str) or not ref.strip():
+                self.bad(top["model"], "model", "must be the path of a model extension file "
+                         "(relative to the mapping file)")
+            else:
+                m.model = str(Path(self.path).parent / ref)
         if "empty_values" in top:
             ev = top["empty_values"]
             if not isinstance(ev.value, list):
@@ -651,7 +679,7 @@ class _Compiler:
         return spec
 
     def deal(self, m: Mapping, y: _Y) -> None:
-        fields = [f for f in _DEAL.fields if f != "sources"]
+        fields = [f for f in _kind("Deal").fields if f != "sources"]
         raw = self.keys(y, "deal", fields + ["id_prefix"])
         if raw is None:
             return
@@ -663,16 +691,16 @@ class _Compiler:
                 else:
                     self.bad(v, "deal.id_prefix", "must be a text")
                 continue
-            if key not in _DEAL.fields or key == "sources":
+            if key not in _kind("Deal").fields or key == "sources":
                 continue
-            vs = self.value(v, f"deal.{key}", _DEAL.fields[key])
+            vs = self.value(v, f"deal.{key}", _kind("Deal").fields[key])
             if vs is None:
                 continue
             if key == "id":
                 m.deal_id = vs
             else:
                 m.deal[key] = vs
-        for req in _DEAL.required:
+        for req in _kind("Deal").required:
             if req not in ("id", "sources", "title") and req not in raw:
                 self.bad(y, f"deal.{req}", f"required field {req!r} of Deal is not mapped "
                          "(give a column or a fixed value)")
@@ -683,7 +711,8 @@ class _Compiler:
             return
         for i, p in enumerate(y.value):
             path = f"parties[{i}]"
-            raw = self.keys(p, path, ("entity", "role", "note"))
+            party_fields = [f for f in _kind("Party").fields if f not in _PARTY_KEYS]
+            raw = self.keys(p, path, ["entity", *party_fields])
             if raw is None:
                 continue
             ent = raw.get("entity")
@@ -694,20 +723,25 @@ class _Compiler:
             if "role" not in raw:
                 self.bad(p, f"{path}.role", "is required")
                 continue
-            role = self.value(raw["role"], f"{path}.role", _PARTY.fields["role"])
-            note = self.value(raw["note"], f"{path}.note", _PARTY.fields["note"]) \
-                if "note" in raw else None
+            party = _kind("Party")
+            role = self.value(raw["role"], f"{path}.role", party.fields["role"])
+            values = {}
+            for key, v in raw.items():
+                if key in party.fields and key not in _PARTY_KEYS and key != "role":
+                    vs = self.value(v, f"{path}.{key}", party.fields[key])
+                    if vs is not None:
+                        values[key] = vs
             if role is not None:
-                m.parties.append(PartySpec(ent.value, role, note, p.line))
+                m.parties.append(PartySpec(ent.value, role, values, p.line))
 
     def source(self, where: str, y: _Y) -> dict[str, ValueSpec] | None:
-        raw = self.keys(y, where, list(_SOURCE.fields))
+        raw = self.keys(y, where, list(_kind("Source").fields))
         if raw is None:
             return None
         out = {}
         for key, v in raw.items():
-            if key in _SOURCE.fields:
-                vs = self.value(v, f"{where}.{key}", _SOURCE.fields[key])
+            if key in _kind("Source").fields:
+                vs = self.value(v, f"{where}.{key}", _kind("Source").fields[key])
                 if vs is not None:
                     out[key] = vs
         if "url" not in raw and not ("title" in raw and "publisher" in raw):
@@ -767,6 +801,11 @@ def _convert(spec: ValueSpec, raw):
             raw = parse_amount(raw * spec.scale)
     elif t == "country" and isinstance(raw, str):
         raw = _country(raw)
+    elif t == "countries" and isinstance(raw, str):
+        raw = [_country(part) for part in raw.split(spec.split or MODEL.separator)
+               if part.strip()]
+    elif t == "countries" and isinstance(raw, list):
+        raw = [_country(part) if isinstance(part, str) else part for part in raw]
     elif t == "currency" and isinstance(raw, str):
         raw = _CURRENCY_SYMBOLS.get(raw.upper(), raw)
     elif t in ("list", "refs") and isinstance(raw, str) and spec.split:
@@ -776,6 +815,8 @@ def _convert(spec: ValueSpec, raw):
     value = parse_value(fld, raw)
     if t in ("enum", "country", "currency", "date"):
         value = _intern(value)
+    elif t == "countries":
+        value = [_intern(v) for v in value]
     return value
 
 
@@ -908,13 +949,12 @@ class _Mapper:
         self.problems: list[Problem] = []
         self.covered: set[tuple[str, int, str]] = set()
         self.entities: dict[str, RawRecord] = {}
-        self.entity_todo: dict[str, list[str]] = {}   # entity id -> fields still empty
+        self.conflicts = Conflicts()
         self.clashes: set[str] = set()
         self.sources: dict[str, RawRecord] = {}
         self.deals: dict[str, RawRecord] = {}
-        self.deal_todo: dict[str, list[str]] = {}
-        # (file, line, deal, entity, role, note): made into records only when handed over,
-        # since there are two or more per row
+        # (file, line, deal, entity, role, other party-row values or None): made into
+        # records only when handed over, since there are two or more per row
         self.parties: list[tuple] = []
         self.party_keys: set[tuple] = set()   # (deal, entity, role) of deals with an id column
         self.slugs: dict[str, str] = {}
@@ -1060,10 +1100,7 @@ class _Mapper:
             if eid is not None:
                 ids[name] = eid
         for name, eid in ids.items():
-            if eid in self.entity_todo or eid not in self.entities:
-                self.entity(self.m.entities[name], eid, file, line, cells, ids)
-            elif self.entities[eid].kind is not self.m.entities[name].kind:
-                self.clash(self.m.entities[name], eid, file, line)
+            self.entity(self.m.entities[name], eid, file, line, cells, ids)
         reported = len(self.problems)
         sources = [sid for s in self.m.sources
                    if (sid := self.source(s, file, line, cells, ids)) is not None]
@@ -1104,24 +1141,26 @@ class _Mapper:
 
     def entity(self, espec: EntitySpec, eid: str, file: str, line: int, cells: dict,
                ids: dict) -> None:
+        """Make or complete the record of entity ``eid`` from this row; where the row
+        disagrees with earlier ones, ``Conflicts.merge`` decides (docs/mapping.md)."""
         rec = self.entities.get(eid)
         if rec is None:
             rec = self.entities[eid] = RawRecord(espec.kind, file, line, {"id": eid})
-            self.entity_todo[eid] = list(espec.fields)
         elif rec.kind is not espec.kind:
             self.clash(espec, eid, file, line)
             return
-        todo = self.entity_todo[eid]
-        for fname in list(todo):
-            spec = espec.fields.get(fname)
-            if spec is None:
-                continue
+        values, merge = rec.values, self.conflicts.merge
+        for fname, spec in espec.fields.items():
             value = self.value(spec, file, line, cells, ids)
-            if value is not None and not (spec.source == "entity" and value == eid):
-                rec.values[fname] = value
-                todo.remove(fname)
-        if not todo:
-            del self.entity_todo[eid]
+            if value is None or (spec.source == "entity" and value == eid):
+                continue
+            have = values.get(fname)
+            if have is None:
+                values[fname] = value
+            elif have != value:
+                merge(rec, spec.field, value,
+                      spec.on_conflict or self.m.on_conflict or DEFAULT_RULE,
+                      file, line, spec.label)
 
     def clash(self, espec: EntitySpec, eid: str, file: str, line: int) -> None:
         if eid in self.clashes:
@@ -1156,7 +1195,7 @@ class _Mapper:
             sid = "src-" + _short_hash(key)
         values["id"] = sid
         if sid not in self.sources:
-            self.sources[sid] = RawRecord(_SOURCE, file, line, values)
+            self.sources[sid] = RawRecord(_kind("Source"), file, line, values)
         return sid
 
     def deal(self, file: str, line: int, cells: dict, ids: dict, sources: list[str]) -> None:
@@ -1179,8 +1218,14 @@ class _Mapper:
                     self.problems.append(Problem(file, line, p.role.label,
                                                  f"role of {p.entity} is empty"))
                 continue
-            note = self.value(p.note, file, line, cells, ids) if p.note else None
-            parties.append((eid, role, note))
+            extra = None
+            for key, spec in p.values.items():
+                v = self.value(spec, file, line, cells, ids)
+                if v is not None:
+                    if extra is None:
+                        extra = {}
+                    extra[key] = v
+            parties.append((eid, role, extra))
         if "title" not in values and parties:
             names = []
             for eid, _, _ in parties:
@@ -1210,32 +1255,34 @@ class _Mapper:
         if rec is None:
             values["id"] = did
             values["sources"] = list(sources)
-            self.deals[did] = RawRecord(_DEAL, file, line, values)
-            todo = [f for f in self.m.deal if f not in values]
-            if by_column and todo:
-                self.deal_todo[did] = todo
+            self.deals[did] = RawRecord(_kind("Deal"), file, line, values)
         else:
             have = rec.values.setdefault("sources", [])
             for sid in sources:
                 if sid not in have:
                     have.append(sid)
-            todo = self.deal_todo.get(did)
-            if todo:
-                for fname in list(todo):
-                    if fname in values:
-                        rec.values[fname] = values[fname]
-                        todo.remove(fname)
             if not by_column:
                 return  # same hash: same values and parties, already recorded
+            # rows of one deal id often differ (a title naming the row's parties): the
+            # first value stands, unless the mapping sets a rule for the field
+            for fname, spec in self.m.deal.items():
+                value = values.get(fname)
+                rule = spec.on_conflict or self.m.on_conflict
+                if value is None or rec.values.get(fname) == value:
+                    continue
+                if fname not in rec.values:
+                    rec.values[fname] = value
+                elif rule is not None:
+                    self.conflicts.merge(rec, spec.field, value, rule, file, line, spec.label)
         seen = set()
-        for eid, role, note in parties:
+        for eid, role, extra in parties:
             key = (did, eid, role)
             if key in seen or (by_column and key in self.party_keys):
                 continue
             seen.add(key)
             if by_column:
                 self.party_keys.add(key)
-            self.parties.append((file, line, did, eid, role, note))
+            self.parties.append((file, line, did, eid, role, extra))
 
     def records(self) -> "MappedRecords":
         parties, self.parties = self.parties, []
@@ -1256,11 +1303,11 @@ class MappedRecords:
 
     @staticmethod
     def _party(row: tuple) -> RawRecord:
-        file, line, did, eid, role, note = row
+        file, line, did, eid, role, extra = row
         pv = {"deal": did, "entity": eid, "role": role}
-        if note is not None:
-            pv["note"] = note
-        return RawRecord(_PARTY, file, line, pv)
+        if extra is not None:
+            pv.update(extra)
+        return RawRecord(_kind("Party"), file, line, pv)
 
     def __getitem__(self, i: int) -> RawRecord:
         n = len(self._records)
@@ -1499,4 +1546,21 @@ def read_mapped(paths: list, mapping: str | Path | Mapping, sieve: Sieve | None 
                                            "stream is cut short"))
         if mapper.rows == rows_before and len(mapper.problems) == problems_before:
             mapper.problems.append(Problem(str(path), 0, "", "has no data rows"))
-    return Reading(mapper.records(), mapper.problems, mapper.covered)
+    # conflicts: warnings (code conflict-FIELD), or errors where the rule is ``error``
+    return Reading(mapper.records(), mapper.problems + mapper.conflicts.problems,
+                   mapper.covered)
+
+
+def mapping_model_path(mapping: str | Path | Mapping) -> str | None:
+    """The model extension file a mapping names with ``model:`` (relative to the mapping
+    file), read before the mapping is compiled, since its fields depend on it. None if
+    it names none, or if the file cannot be read (``read_mapping`` then says why)."""
+    if isinstance(mapping, Mapping):
+        return mapping.model
+    from ..safeyaml import YamlProblem, load_yaml
+    try:
+        raw = load_yaml(Path(mapping).read_bytes().decode("utf-8-sig"), str(mapping))
+    except (OSError, UnicodeDecodeError, YamlProblem):
+        return None
+    ref = raw.get("model") if isinstance(raw, dict) else None
+    return str(Path(mapping).parent / ref) if isinstance(ref, str) and ref.strip() else None

@@ -86,8 +86,10 @@ def _expand(paths, problems: list[Problem]) -> Iterator[Path]:
     for raw in paths:
         path = input_path(raw)
         if path.is_dir():
+            # the directory's model extension file is not data (graph/extension.py)
             files = sorted((p for p in path.iterdir()
-                            if p.is_file() and base_suffix(p) in DATA_SUFFIXES
+                            if p.is_file() and p.name != "model.yaml"
+                            and base_suffix(p) in DATA_SUFFIXES
                             and not p.name.lower().endswith(REJECTS_SUFFIX)),
                            key=_file_order)
             if not files:

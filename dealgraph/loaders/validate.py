@@ -229,6 +229,8 @@ class Validator:
         party_kind = MODEL.kinds["Party"]
         self.party_rel = party_kind.rel
         self.deal_field, self.entity_field = party_kind.fields["deal"], party_kind.fields["entity"]
+        # properties of a PARTY_TO relationship: role, note, country and any extension's
+        self.party_props = [f for f in party_kind.fields if f not in ("deal", "entity")]
         self.deal_labels = self._allowed_labels(self.deal_field)
         self.entity_labels = self._allowed_labels(self.entity_field)
 
@@ -362,7 +364,7 @@ class Validator:
         seen_party, party_deals, new_deals = self.seen_party, self.party_deals, self.new_deals
         deal_field, entity_field = self.deal_field, self.entity_field
         deal_labels, entity_labels = self.deal_labels, self.entity_labels
-        party_rel = self.party_rel
+        party_rel, party_props = self.party_rel, self.party_props
         for rec, values in parties:
             deal, entity, role = values["deal"], values["entity"], values["role"]
             key = f"{deal}\x1f{entity}\x1f{role}"
@@ -380,9 +382,7 @@ class Validator:
                 ok = check_ref(rec.file, rec.line, deal_field, deal, last) is not False
                 ok = check_ref(rec.file, rec.line, entity_field, entity, last) is not False and ok
             if ok:
-                props = {"role": role}
-                if "note" in values:
-                    props["note"] = values["note"]
+                props = {k: values[k] for k in party_props if k in values}
                 batch.rels.append(Rel(entity, party_rel, deal, props))
                 party_deals.add(deal)
                 if new_deals:

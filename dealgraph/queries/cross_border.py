@@ -5,6 +5,7 @@ from __future__ import annotations
 import networkx as nx
 
 from ..errors import ParameterError
+from ..graph.model import countries_of
 from .base import Param, as_of_cypher
 from .counterparty import in_force, is_deal, parties
 
@@ -18,8 +19,10 @@ COLUMNS = ("kind", "count", "deals")
 SORT = ("-count", "kind")
 EXAMPLE = {"country_a": "CN", "country_b": "DE"}
 
-DETAILS = ("A party's country is the entity's `country`; each deal counts once, however many "
-           "of its parties come from either country.")
+DETAILS = ("A party's countries are the entity's `country` (an entity may have several and "
+           "counts as in each); the deal needs one party in each country (two parties, or one "
+           "party in both with two roles); each deal counts once, however many of its "
+           "parties come from either country.")
 
 
 def check(params):
@@ -29,9 +32,8 @@ def check(params):
 
 
 CYPHER = f"""
-MATCH (x:Entity {{country: $country_a}})-[:PARTY_TO]->(d:Deal)
-      <-[:PARTY_TO]-(y:Entity {{country: $country_b}})
-WHERE {as_of_cypher('d')}
+MATCH (x:Entity)-[:PARTY_TO]->(d:Deal)<-[:PARTY_TO]-(y:Entity)
+WHERE $country_a IN x.country AND $country_b IN y.country AND {as_of_cypher('d')}
 WITH DISTINCT d
 RETURN d.kind AS kind, count(d) AS count, collect(d.id) AS deals
 ORDER BY count DESC, kind
@@ -59,8 +61,12 @@ def networkx(g, params):
     for deal in g.nodes:
         if not is_deal(g, deal) or not in_force(g, deal, as_of):
             continue
-        countries = {g.nodes[e].get("country") for e in parties(g, deal)}
-        if a in countries and b in countries:
+        # two party rows, one of an entity in a, the other of one in b (as the Cypher
+        # pattern's two relationships); an entity in both countries counts as in each
+        rows = [countries_of(g.nodes[e]) for e, roles in parties(g, deal).items()
+                for _ in roles]
+        if any(a in ca and b in cb for i, ca in enumerate(rows)
+               for j, cb in enumerate(rows) if i != j):
             by_kind.setdefault(g.nodes[deal].get("kind"), []).append(deal)
     return [{"kind": kind, "count": len(deals), "deals": sorted(deals)}
             for kind, deals in by_kind.items()]

@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..errors import ParameterError
-from ..graph.model import MODEL
+from collections.abc import Set as AbstractSet
+
+from ..graph.model import MODEL, countries_of
 from ..graph.records import Node, Rel, Subgraph
 from ..graph.values import ValueProblem, date_ceiling, date_floor
 
@@ -78,12 +80,33 @@ def _has_status(label: str) -> bool:
         return False
 
 
-def _statuses(key: str) -> frozenset:
-    return frozenset(MODEL.style.get(key) or ())
+class _Statuses(AbstractSet):
+    """The statuses of style list ``key`` in the model in use, looked up on each use: a
+    store's model extension may add statuses to the dashed or grey styling. A set
+    (``in``, ``&``, ``|``, iteration in sorted order)."""
+
+    @classmethod
+    def _from_iterable(cls, it):
+        return frozenset(it)
+
+    def __init__(self, key: str):
+        self.key = key
+
+    def _now(self) -> frozenset:
+        return frozenset(MODEL.style.get(self.key) or ())
+
+    def __contains__(self, status) -> bool:
+        return status in self._now()
+
+    def __iter__(self):
+        return iter(sorted(self._now()))
+
+    def __len__(self) -> int:
+        return len(self._now())
 
 
-DASHED = _statuses("dashed_status")
-GREYED = _statuses("grey_status")
+DASHED = _Statuses("dashed_status")
+GREYED = _Statuses("grey_status")
 
 
 def node_groups() -> dict:
@@ -355,7 +378,7 @@ def build_elements(sub: Subgraph, view: str = "deals", *, show_sources: bool = F
         my_deals = deals_of.get(e.id, ())
         out.records[e.id] = {
             "t": e.label, "n": name[e.id], "a": list(e.props.get("aliases") or []),
-            "c": _country(e.props.get("country")), "rows": rows,
+            "c": countries_of(e.props), "rows": rows,  # all: it is in each
             "src": sorted(set(cites.get(e.id, ()))),
             "links": [[d, name[d]] for d in my_deals], "dc": len(my_deals)}
     for d in deals:
@@ -431,7 +454,7 @@ def build_elements(sub: Subgraph, view: str = "deals", *, show_sources: bool = F
         "type": out.labels,
         "kind": [k for k in MODEL.enums["kind"].values if k in kinds_present],
         "status": [s for s in MODEL.enums["status"].values if s in statuses_present],
-        "country": sorted({out.records[e.id]["c"] for e in entities}),
+        "country": sorted({c for e in entities for c in out.records[e.id]["c"] or [""]}),
     }
     dates = sorted(x for d in deals for x in (out.records[d.id].get("sd"),
                                               out.records[d.id].get("ed")) if x)
@@ -481,12 +504,6 @@ def display_name(node: Node) -> str:
         return str(text)
     tail = str(node.id).rstrip("/").rsplit("/", 1)[-1]
     return tail or str(node.id)
-
-
-def _country(value) -> str:
-    if isinstance(value, (list, tuple)):
-        value = value[0] if value else ""
-    return str(value or "")
 
 
 def plausible(day: str) -> bool:

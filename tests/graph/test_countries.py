@@ -55,6 +55,7 @@ def test_country_key_ignores_case_accents_punctuation_and_the():
 
 def test_loaded_country_fields_take_every_form():
     field = MODEL.kinds["Firm"].fields["country"]
-    assert [parse_value(field, v) for v in ("LVA", "latvia", "LV")] == ["LV"] * 3
+    assert [parse_value(field, v) for v in ("LVA", "latvia", "LV")] == [["LV"]] * 3
+    assert parse_value(field, "LVA|Estonia|LV") == ["LV", "EE"]  # several: in each
     with pytest.raises(ValueProblem, match="'Atlantis' is not a country"):
         parse_value(field, "Atlantis")

@@ -49,8 +49,21 @@ def test_numbers_keep_integers_integral():
     assert parse_value(DEAL["value"], "5.689852347E7") == 56898523.47
 
 
+def test_integers_are_whole_numbers():
+    from dealgraph.graph.model import Field
+    whole = Field("transaction_count", "integer")
+    assert parse_value(whole, "12") == 12 and parse_value(whole, 12.0) == 12
+    assert parse_value(whole, "-3") == -3
+    for bad in ("1.5", "twelve", True, "1e30"):
+        with pytest.raises(ValueProblem):
+            parse_value(whole, bad)
+
+
 def test_country_and_currency_codes_are_checked():
-    assert parse_value(FIRM["country"], "cn") == "CN"
+    assert parse_value(FIRM["country"], "cn") == ["CN"]
+    assert parse_value(FIRM["country"], "cn|US| cn") == ["CN", "US"]  # an entity in each
+    assert parse_value(FIRM["country"], ["de", "AT"]) == ["DE", "AT"]
+    assert parse_value(MODEL.kinds["Party"].fields["country"], "de") == "DE"  # one per row
     with pytest.raises(ValueProblem, match="ISO 3166"):
         parse_value(FIRM["country"], "XX")
     assert parse_value(DEAL["currency"], "usd") == "USD"

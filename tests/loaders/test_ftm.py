@@ -44,7 +44,7 @@ def test_the_sample_stream_maps_entities_and_links(any_store, stream):
     assert labels["NK-mintrade"] == "Government" and labels["NK-ivan"] == "Person"
     assert "NK-vessel" not in labels and "addr-acme" not in labels
     assert sub.nodes["NK-acme"].props == {"name": "Acme Shipping Holdings Ltd",
-                                          "aliases": ["Acme Shipping"], "country": "CY",
+                                          "aliases": ["Acme Shipping"], "country": ["CY"],
                                           "sector": "shipping"}
     assert sub.nodes["NK-mintrade"].props["level"] == "agency"
 
@@ -66,7 +66,7 @@ def test_the_sample_stream_maps_entities_and_links(any_store, stream):
     assert sanction["kind"] == "sanction" and sanction["announced"] == "2022-04-06"
     assert _parties(sub, "sanc-ofac-acme") == {
         ("NK-acme", "sanctioned"), ("gov-office-of-foreign-assets-control", "regulator")}
-    assert sub.nodes["gov-office-of-foreign-assets-control"].props["country"] == "US"
+    assert sub.nodes["gov-office-of-foreign-assets-control"].props["country"] == ["US"]
 
     pay = sub.nodes["pay-cedar-borealis"].props
     assert (pay["value"], pay["currency"], pay["announced"]) == (2500000, "USD", "2021-11-30")

@@ -45,8 +45,8 @@ def test_acquisitions_csv_loads_with_dates_amounts_and_deduplicated_firms(any_st
     pending = deals["Lotus Peak Capital acquires Cedar Semiconductors Ltd"]
     assert pending["status"] == "announced" and "value" not in pending  # empty optional cells
     firms = {n.id: n.props for n in sub.of_label("Firm")}
-    assert firms["lotus-peak-capital"]["country"] == "HK"             # "Hong Kong" and "HK"
-    assert firms["alder-robotics-gmbh"] == {"name": "Alder Robotics GmbH", "country": "DE",
+    assert firms["lotus-peak-capital"]["country"] == ["HK"]             # "Hong Kong" and "HK"
+    assert firms["alder-robotics-gmbh"] == {"name": "Alder Robotics GmbH", "country": ["DE"],
                                             "sector": "industrial robots"}
     roles = {(r.src, r.props["role"]) for r in sub.rels if r.type == "PARTY_TO"}
     assert ("northwind-holdings", "acquirer") in roles and ("alder-robotics-gmbh", "target") in roles
@@ -79,7 +79,7 @@ def test_bank_filings_csv_and_json_lines_give_the_same_graph(any_store, mdir, tm
     assert _graph(any_store) == _graph(other)
     sub = any_store.subgraph(None)
     banks = {n.id: n.props for n in sub.of_label("Firm")}
-    assert banks["bank-NWBKGB2L"] == {"name": "Northern Wharf Bank", "country": "GB",
+    assert banks["bank-NWBKGB2L"] == {"name": "Northern Wharf Bank", "country": ["GB"],
                                       "sector": "banking"}
     deals = {n.id: n.props for n in sub.of_label("Deal")}
     assert deals["filing-F-2015-001"]["value"] == 1250000.5
@@ -207,8 +207,13 @@ def test_many_rows_make_one_entity_and_empty_fields_are_filled_by_later_rows(tmp
                               "Acme AG,FR,food,\n")
     [rec] = reading.records
     assert rec.line == 2
-    assert rec.values == {"id": "acme-ag", "name": "Acme AG", "country": "DE", "sector": "tools",
-                          "aliases": ["Acme", "ACME"]}
+    # nothing lost: the other spelling is an alias, both countries are kept, and the
+    # first sector wins (on_conflict: first, the default), each with a warning
+    assert rec.values == {"id": "acme-ag", "name": "Acme AG", "country": ["DE", "FR"],
+                          "sector": "tools", "aliases": ["ACME AG", "Acme", "ACME"]}
+    assert [(p.line, p.code) for p in reading.problems] == [
+        (3, "conflict-name"), (4, "conflict-country"), (4, "conflict-sector")]
+    assert all(p.is_warning for p in reading.problems)
 
 
 def test_ids_from_a_column_with_a_prefix_and_a_slug(tmp_path):
@@ -260,7 +265,7 @@ def test_json_lines_with_nested_keys_and_empty_values(tmp_path):
     reading = read_mapped([tmp_path / "d.jsonl"], tmp_path / "m.yaml")
     assert reading.problems == []
     assert [(r.line, r.values) for r in reading.records] == [
-        (1, {"id": "acme", "name": "Acme", "country": "DE", "sector": "unknown"}),
+        (1, {"id": "acme", "name": "Acme", "country": ["DE"], "sector": "unknown"}),
         (3, {"id": "beta", "name": "Beta", "sector": "tools"})]
 
 
@@ -334,3 +339,9 @@ def test_docs_show_the_sample_mappings_and_csv_headers_verbatim(mdir):
     for name in ("acquisitions.csv", "filings.csv"):
         head = "\n".join((mdir / name).read_text().splitlines()[:3])
         assert head in doc, f"docs/mapping.md: the first lines of {name} are stale"
+    conflicts = mdir.parent / "bank-filings"
+    for name in ("filings.yaml", "filings-model.yaml"):
+        assert f"```yaml\n{(conflicts / name).read_text()}```" in doc, \
+            f"docs/mapping.md: bank-filings/{name} is stale"
+    head = "\n".join((conflicts / "filings.csv").read_text().splitlines()[:3])
+    assert head in doc, "docs/mapping.md: the first lines of bank-filings/filings.csv are stale"

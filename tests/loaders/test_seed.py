@@ -58,7 +58,7 @@ def test_us_commerce_blacklisted_huawei_and_licensed_auto_chips(seed):
     assert ("huawei", "sanctioned") in _parties(seed, "deal-us-huawei-blacklist-2019")
     licence = seed.nodes["deal-huawei-auto-chip-licence-reapplications"].props
     assert (licence["value"], licence["value_high"]) == (1_000_000_000, 2_000_000_000)
-    assert seed.nodes["us-commerce"].props["country"] == "US"
+    assert seed.nodes["us-commerce"].props["country"] == ["US"]
 
 
 def test_xiaomi_talked_production_with_three_carmakers_and_waits_for_miit(seed):

@@ -168,6 +168,8 @@ def dump_embedded(store) -> dict:
         "rels": db.execute("SELECT * FROM rels ORDER BY src, type, dst, role").fetchall(),
         "names": db.execute("SELECT key, id FROM names ORDER BY key, id").fetchall(),
         "generation": db.execute("SELECT value FROM meta WHERE key='generation'").fetchone(),
+        "model_extension": db.execute(
+            "SELECT value FROM meta WHERE key='model_extension'").fetchone(),
     }
 
 

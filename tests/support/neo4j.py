@@ -82,5 +82,6 @@ def neo4j_store(neo4j_settings):
     from dealgraph.graph.neo4j_store import Neo4jStore
     store = Neo4jStore(neo4j_settings)
     wipe_neo4j(store)
+    store.use_own_model()  # what it read when opened was the last test's
     yield store
     store.close()

@@ -180,7 +180,11 @@
     var countryOk = new Uint8Array(N);
     if (!countries.all) {
       for (i = 0; i < entityIds.length; i++) {
-        countryOk[entityIx[i]] = countries.has(records[entityIds[i]].c) ? 1 : 0;
+        // an entity in several countries passes when any of them is selected
+        var cs = records[entityIds[i]].c;
+        countryOk[entityIx[i]] = (cs && cs.length ? cs : [""]).some(function (x) {
+          return countries.has(x);
+        }) ? 1 : 0;
       }
     }
     passArr.fill(0);
@@ -640,7 +644,8 @@
     }
     frag.appendChild(el("h2", r.n, "dg-name"));
     var type = r.t === DEAL ? "Deal" : r.t;
-    var badge = el("p", type + (r.c ? " · " + countryText(r.c) : ""), "dg-type");
+    var badge = el("p", type + (r.c && r.c.length ? " · " + r.c.map(countryText).join(", ")
+      : ""), "dg-type");
     if (r.a && r.a.length) { badge.appendChild(el("span", " · also " + r.a.join(", "), "dg-muted")); }
     frag.appendChild(badge);
     if (r.t !== DEAL) {
