@@ -536,7 +536,7 @@ class _Compiler:
         """Template slots that name a mapped value (``{target.name}``, ``{deal.kind}``)
         rather than a column: checked, and kept apart from the input's columns."""
         owners = {name: e.kind for name, e in m.entities.items()}
-        owners["deal"] = _DEAL
+        owners["deal"] = _kind("Deal")
         for spec in m.specs():
             if spec.source != "template":
                 continue

@@ -154,7 +154,8 @@ def _read_csv(path: Path, kind: Kind, text: str, problems: list[Problem],
     for col in columns:
         if col not in kind.fields:
             problems.append(Problem(name, header.line, col, "unknown column; expected: "
-                                    + ", ".join(kind.fields), code="file"))
+                                    + ", ".join(kind.fields) + " (a model extension can add "
+                                    "fields: docs/schema.md)", code="file"))
             bad = True
     for req in kind.required:
         if req not in columns:
