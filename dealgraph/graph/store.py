@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Iterable
 
 from ..errors import StoreUnavailable
-from .model import MODEL, InvalidModel, countries_of, use_model
+from .model import MODEL, InvalidModel, use_model
 from .records import ApplySummary, Batch, Node, Rel, Subgraph
 
 __all__ = ["Store", "StoreWriter", "entity_field", "paused_gc"]

@@ -77,8 +77,8 @@ def test_embedded_store_runs_the_subset_and_refuses_the_rest(embedded_store, see
 @pytest.mark.neo4j
 def test_reads_return_rows(neo4j_store, seed_dir):
     load_paths(neo4j_store, [seed_dir])
-    result = run_cypher_text(neo4j_store, "MATCH (f:Firm {country: $cc}) WHERE f.id STARTS WITH "
-                             "$prefix RETURN f.id AS id, f ORDER BY id",
+    result = run_cypher_text(neo4j_store, "MATCH (f:Firm) WHERE $cc IN f.country AND f.id "
+                             "STARTS WITH $prefix RETURN f.id AS id, f ORDER BY id",
                              {"cc": "DE", "prefix": "audi"})
     assert result.columns == ("id", "f")
     assert [r["id"] for r in result.rows] == ["audi"]
