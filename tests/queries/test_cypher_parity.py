@@ -24,14 +24,16 @@ pytestmark = pytest.mark.neo4j
 # (statement, parameters, expected outcome on the embedded store: "rows" or the start of
 # the refusal). Seed ids: xiaomi, huawei, chery...; generated ids: f1, f2..., g1..., d1...
 SEED_CORPUS = [
-    ("MATCH (f:Firm) WHERE f.country = $cc RETURN f.id, f.name", {"cc": "CN"}, "rows"),
-    ("MATCH (f:Firm {country: $cc}) RETURN f.id ORDER BY f.id LIMIT 5", {"cc": "CN"}, "rows"),
+    # country holds a list (an entity may be in several): filter on a scalar field here
+    ("MATCH (f:Firm) WHERE f.ownership = $o RETURN f.id, f.name", {"o": "private"}, "rows"),
+    ("MATCH (f:Firm {ownership: $o}) RETURN f.id ORDER BY f.id LIMIT 5", {"o": "private"},
+     "rows"),
     ("MATCH (e:Entity {id: $id})-[:PARTY_TO]->(d:Deal)<-[r:PARTY_TO]-(p:Entity) "
      "WHERE p <> e RETURN p.id, d.id, r.role", {"id": "xiaomi"}, "rows"),
     ("MATCH (e:Entity {id: $id})-[r:PARTY_TO]->(d:Deal) RETURN d.id, r.role, d.status",
      {"id": "huawei"}, "rows"),
-    ("MATCH (f:Firm)-[:PARTY_TO]->(d:Deal) RETURN f.country AS country, count(d) AS deals "
-     "ORDER BY deals DESC, country", {}, "rows"),
+    ("MATCH (f:Firm)-[:PARTY_TO]->(d:Deal) RETURN f.sector AS sector, count(d) AS deals "
+     "ORDER BY deals DESC, sector", {}, "rows"),
     ("MATCH (d:Deal) RETURN d.kind AS kind, count(d) AS n, collect(d.id) AS ids "
      "ORDER BY n DESC, kind", {}, "rows"),
     ("MATCH (d:Deal)-[:CITES]->(s:Source) WHERE d.kind IN ['licence', 'stake_offer'] "

@@ -36,8 +36,8 @@ def _cases(store, query, entities):
     countries = [p.name for p in query.params if p.type == "country"]
     if countries:  # pairs of the countries of the entities, both ways round
         wanted = set(entities)
-        seen = sorted({e.props["country"] for e in store.entity_index()
-                       if e.id in wanted and e.props.get("country")})[:6]
+        seen = sorted({c for e in store.entity_index() if e.id in wanted
+                       for c in e.props.get("country") or []})[:6]
         return [dict(zip(countries, (x, y))) for x in seen for y in seen if x != y]
     if not names:  # about the whole network
         return [{}, {"limit": "3"}]
