@@ -25,7 +25,7 @@ def test_seed_tables(seed_store, tmp_path, context):
     assert {r["id"]: {k: v for k, v in r.items() if v and k != "id"} for r in nodes} == \
         {n.id: _as_text(n) for n in sub.nodes.values()}
     edges = _rows(out / "edges.csv")
-    assert list(edges[0]) == ["source", "target", "type", "role", "note"]
+    assert list(edges[0]) == ["source", "target", "type", "role", "note", "country"]
     assert sorted((e["source"], e["target"], e["type"], e["role"] or None, e["note"] or None)
                   for e in edges) == rel_tuples(sub)
 

@@ -28,7 +28,7 @@ def test_seed_round_trip_keeps_types_and_every_property(seed_store, tmp_path, co
     assert nodes == {n.id: expected_node(n) for n in sub.nodes.values()}
     assert edge_tuples(g) == rel_tuples(sub)
     assert g.graph["title"] == context.title and g.graph["question"] == context.question
-    assert g.graph["list_fields"] == "aliases" and g.graph["list_separator"] == "|"
+    assert g.graph["list_fields"] == "aliases,country" and g.graph["list_separator"] == "|"
 
 
 def test_hostile_values_survive(hostile_store, tmp_path, context):
