@@ -4,9 +4,10 @@ Cypher export, which creates the same schema (same names) and the same companion
 
 Date fields keep their value as given (text, possibly partial: ``2023``, ``2023-01``) and
 get two DATE companions, ``<field>_from`` and ``<field>_to`` (see ``dealgraph.graph.dates``).
-A database written by a dealgraph from before the companions is *outdated*: its saved
-queries would silently leave deals out, so the store refuses them until it is migrated
-(``Neo4jStore.migrate``, ``dealgraph migrate``) or loaded again. ``FORMAT`` is kept on a
+Entity ``country`` is a list (an entity may be in several countries). A database written
+by a dealgraph from before the companions, or from before countries were lists, is
+*outdated*: its saved queries would silently leave deals out, so the store refuses them
+until it is migrated (``Neo4jStore.migrate``, ``dealgraph migrate``) or loaded again. ``FORMAT`` is kept on a
 ``DealgraphStore`` node once a database is known to be current.
 """
 
@@ -18,7 +19,7 @@ from .model import ENTITY_LABEL, MODEL
 __all__ = ["FORMAT", "FORMAT_LABEL", "KEY_LABELS", "DATE_LABELS", "schema_statements",
            "companion_set", "companion_keys", "outdated_query", "migrate_statements"]
 
-FORMAT = 2  # 1: dates as text only; 2: with DATE companions
+FORMAT = 3  # 1: dates as text only; 2: with DATE companions; 3: entity countries as lists
 FORMAT_LABEL = "DealgraphStore"  # not a model label; one node {id: 'store', format: FORMAT}
 KEY_LABELS = (ENTITY_LABEL, "Deal", "Source")
 # node labels that have date fields, with those fields
@@ -70,22 +71,32 @@ def companion_keys(label: str) -> frozenset[str]:
                      for suffix in (DATE_FROM, DATE_TO))
 
 
+# an entity whose country is one text value, as dealgraph wrote it before countries were lists
+_SCALAR_COUNTRY = (f"MATCH (n:{ENTITY_LABEL}) WHERE n.country IS NOT NULL "
+                   "AND NOT valueType(n.country) STARTS WITH 'LIST'")
+
+
 def outdated_query() -> str:
-    """Cypher returning one row if some node has a date field without its companion."""
+    """Cypher returning one row if some node has a date field without its companion, or
+    an entity keeps its country as one text value."""
     parts = []
     for label, names in DATE_LABELS.items():
         cond = " OR ".join(f"(n.`{f}` IS NOT NULL AND n.`{f}{DATE_FROM}` IS NULL)" for f in names)
         parts.append(f"MATCH (n:{MODEL.label(label)}) WHERE {cond} RETURN n.id AS id LIMIT 1")
-    return " UNION ".join(parts) if parts else "RETURN 1 AS id LIMIT 0"
+    parts.append(f"{_SCALAR_COUNTRY} RETURN n.id AS id LIMIT 1")
+    return " UNION ".join(parts)
 
 
-def migrate_statements() -> list[str]:
-    """Statements (each for an implicit transaction) that give every dated node without
-    them its companions, in transactions of 10,000 nodes."""
+def migrate_statements() -> list[tuple[str, int]]:
+    """Statements (each for an implicit transaction, in transactions of 10,000 nodes) that
+    give every dated node without them its companions and make every one-value country a
+    list; each with the number of properties it sets per value migrated."""
     out = []
     for label, names in DATE_LABELS.items():
         cond = " OR ".join(f"(n.`{f}` IS NOT NULL AND n.`{f}{DATE_FROM}` IS NULL)" for f in names)
-        out.append(f"MATCH (n:{MODEL.label(label)}) WHERE {cond} "
-                   f"CALL (n) {{ SET {companion_set(label)[2:]} }} "
-                   "IN TRANSACTIONS OF 10000 ROWS")
+        out.append((f"MATCH (n:{MODEL.label(label)}) WHERE {cond} "
+                    f"CALL (n) {{ SET {companion_set(label)[2:]} }} "
+                    "IN TRANSACTIONS OF 10000 ROWS", 2))
+    out.append((f"{_SCALAR_COUNTRY} CALL (n) {{ SET n.country = [n.country] }} "
+                "IN TRANSACTIONS OF 10000 ROWS", 1))
     return out

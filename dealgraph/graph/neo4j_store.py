@@ -239,15 +239,16 @@ class Neo4jStore(Store):
         return False
 
     def migrate(self) -> int:
-        """Give every dated node of a database written by an earlier dealgraph its DATE
-        companions (in transactions of 10,000 nodes; running it again is harmless), then
-        mark the database current. Returns the number of date values given companions."""
+        """Bring a database written by an earlier dealgraph up to date: every dated node gets
+        its DATE companions and every one-value country becomes a list (in transactions of
+        10,000 nodes; running it again is harmless), then the database is marked current.
+        Returns the number of values migrated."""
         changed = 0
         try:
             with self._session(write=True) as session:
-                for stmt in migrate_statements():
+                for stmt, per_value in migrate_statements():
                     summary = session.run(stmt).consume()
-                    changed += summary.counters.properties_set // 2  # from and to
+                    changed += summary.counters.properties_set // per_value
                 session.run(f"MERGE (m:{FORMAT_LABEL} {{id: 'store'}}) SET m.format = $f",
                             f=FORMAT).consume()
         except (ServiceUnavailable, SessionExpired) as exc:
@@ -260,8 +261,8 @@ class Neo4jStore(Store):
         if self.outdated:
             raise DealgraphError(
                 f"the Neo4j database at {self.uri} was written by an earlier dealgraph that "
-                "kept dates as text only; migrate it first: dealgraph migrate --backend neo4j "
-                "(or load your data again)")
+                "kept dates as text only or countries as one value; migrate it first: "
+                "dealgraph migrate --backend neo4j (or load your data again)")
 
     # -- writes ----------------------------------------------------------------
     def apply(self, batch: Batch) -> ApplySummary:

@@ -105,3 +105,36 @@ def test_loading_again_migrates_the_whole_database(neo4j_store, neo4j_settings, 
         assert left == 0
     finally:
         old.close()
+
+
+def test_one_value_countries_of_an_earlier_dealgraph_are_migrated_to_lists(
+        neo4j_store, neo4j_settings, runner):
+    """A database whose entities keep ``country`` as one text value (as dealgraph wrote it
+    before countries were lists) is outdated: cross-border would miss its deals. After
+    ``dealgraph migrate`` every country is a list and the answers are a fresh load's."""
+    load_paths(neo4j_store, [SEED_DIR])
+    params = {"country_a": "CN", "country_b": "DE"}
+    expected = run_saved_query(neo4j_store, "cross-border", params).rows
+    assert expected
+    with neo4j_store.driver.session(database=neo4j_store.database) as s:
+        s.run("MATCH (n:Entity) WHERE n.country IS NOT NULL SET n.country = n.country[0]"
+              ).consume()
+        s.run("MATCH (m:DealgraphStore) DELETE m").consume()
+    old = Neo4jStore(neo4j_settings)
+    try:
+        assert old.outdated
+        with pytest.raises(DealgraphError, match="countries as one value"):
+            run_saved_query(old, "cross-border", params)
+    finally:
+        old.close()
+    res = runner.invoke(cli, ["migrate", "--backend", "neo4j"], env=_env(neo4j_settings))
+    assert res.exit_code == 0 and "Migrated:" in res.output, res.output
+    fresh = Neo4jStore(neo4j_settings)
+    try:
+        assert not fresh.outdated
+        kinds = fresh.read("MATCH (n:Entity) WHERE n.country IS NOT NULL "
+                           "RETURN DISTINCT valueType(n.country) AS t")
+        assert [r["t"] for r in kinds] == ["LIST<STRING NOT NULL> NOT NULL"]
+        assert run_saved_query(fresh, "cross-border", params).rows == expected
+    finally:
+        fresh.close()
