@@ -226,17 +226,15 @@ class Neo4jStore(Store):
             raise StoreUnavailable(f"lost Neo4j at {self.uri} ({_reason(exc)})") from None
 
     def _check_format(self, session) -> bool:
-        """Whether the database holds dates without their DATE companions (written by an
-        earlier dealgraph). Checked once: a current database gets the format marker."""
+        """Whether the database holds what an earlier dealgraph wrote (dates without their
+        DATE companions, one-value countries). A database with the current format marker
+        is not searched; the marker is written by loads and migrations only, so opening a
+        database (for a read-only command, too) writes no data."""
         rec = session.run(f"MATCH (m:{FORMAT_LABEL} {{id: 'store'}}) RETURN m.format AS f"
                           ).single()
         if rec is not None and rec["f"] == FORMAT:
             return False
-        if session.run(outdated_query()).peek() is not None:
-            return True
-        session.run(f"MERGE (m:{FORMAT_LABEL} {{id: 'store'}}) SET m.format = $f",
-                    f=FORMAT).consume()
-        return False
+        return session.run(outdated_query()).peek() is not None
 
     def migrate(self) -> int:
         """Bring a database written by an earlier dealgraph up to date: every dated node gets
@@ -321,6 +319,7 @@ class Neo4jStore(Store):
         if batch.model_extension is not None:
             tx.run(f"MERGE (m:{META} {{id: 'model'}}) SET m.extension = $e",
                    e=batch.model_extension.to_json()).consume()
+        tx.run(f"MERGE (m:{FORMAT_LABEL} {{id: 'store'}}) SET m.format = $f", f=FORMAT).consume()
         tx.run(f"MATCH (n:{LOAD_LOCK} {{id: 'load'}}) DELETE n").consume()
         return summary
 

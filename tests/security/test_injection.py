@@ -23,12 +23,16 @@ from dealgraph.graph.embedded import EmbeddedStore
 from dealgraph.graph.model import MODEL, InvalidModel
 from dealgraph.loaders import load_paths
 from dealgraph.errors import DealgraphError
+from dealgraph.graph.neo4j_schema import FORMAT_LABEL
+from dealgraph.graph.neo4j_store import LOAD_LOCK, META
 from dealgraph.queries import builtin_queries, run_saved_query
 
 from .hostile import CYPHER_PROBES, SQL_PROBES, XSS_PROBES, dump_neo4j, hostile_records, \
     write_hostile_dataset
 
 PROBES = CYPHER_PROBES + XSS_PROBES + SQL_PROBES
+# the store's own nodes (load lock, stored model extension, format marker): not data
+BOOKKEEPING = {LOAD_LOCK, META, FORMAT_LABEL}
 
 
 @pytest.mark.parametrize("name", ["Sentinel", "firm", "Firm ", "Firm`", "`Firm`", "Firm:Entity",
@@ -180,7 +184,7 @@ def test_hostile_values_reach_neo4j_only_as_parameters(sentinel, hostile_dir):
     assert len(recorder.sent) > 50
     assert {"Entity", "Firm", "Deal", "Source", "PARTY_TO", "CITES"} <= set().union(
         *(names_in(q) for q, _ in recorder.sent))
-    allowed = MODEL.labels | set(MODEL.relationships) | {"DealgraphLoadLock"}
+    allowed = MODEL.labels | set(MODEL.relationships) | BOOKKEEPING
     all_params = " ".join(_params_text(p) for _, p in recorder.sent)
     for query, _ in recorder.sent:
         for probe in PROBES:
@@ -197,7 +201,7 @@ def test_hostile_values_reach_neo4j_only_as_parameters(sentinel, hostile_dir):
     rows = store.read("MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS n")
     by_label = {r["label"]: r["n"] for r in rows}
     stats = ref.stats()
-    assert by_label == {"Sentinel": 2, "Entity": stats["Firm"] + stats["Government"]
+    assert by_label == {"Sentinel": 2, FORMAT_LABEL: 1, "Entity": stats["Firm"] + stats["Government"]
                         + stats["Person"], "Firm": stats["Firm"],
                         "Government": stats["Government"], "Person": stats["Person"],
                         "Deal": stats["Deal"], "Source": stats["Source"]}
@@ -229,8 +233,9 @@ def test_hostile_dataset_through_the_cli_changes_only_dealgraph_nodes(runner, se
                        if "Sentinel" in n["labels"])
     assert sentinels == [("me", "f0"), ("me too", "acme")]
     assert [r["type"] for r in dump["rels"] if r["type"] == "GUARDS"] == ["GUARDS"]
-    assert {label for n in dump["nodes"] for label in n["labels"]} <= MODEL.labels | {"Sentinel"}
-    assert len(dump["nodes"]) == 2 + 54
+    assert {label for n in dump["nodes"] for label in n["labels"]} <= \
+        MODEL.labels | {"Sentinel", FORMAT_LABEL}
+    assert len(dump["nodes"]) == 2 + 54 + 1  # the sentinels, the data, the format marker
 
 
 def test_hostile_values_leave_sqlite_alone(tmp_path, hostile_dir):
