@@ -468,6 +468,9 @@ class Neo4jStore(Store):
                 session.run(f"MATCH (n:{labels}) CALL (n) {{ DETACH DELETE n }} "
                             "IN TRANSACTIONS OF 10000 ROWS").consume()
                 session.run(f"MATCH (m:{META}) DELETE m").consume()
+                # an empty database is current: the next load writes the marker again
+                session.run(f"MATCH (m:{FORMAT_LABEL}) DELETE m").consume()
+                self.outdated = False
         except (ServiceUnavailable, SessionExpired) as exc:
             raise StoreUnavailable(f"lost Neo4j at {self.uri} ({_reason(exc)})") from None
         self.use_own_model()  # an empty store has no extension
