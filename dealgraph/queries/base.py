@@ -361,13 +361,7 @@ class SavedQuery:
             raise DealgraphError(
                 f"query {self.name} ({self.origin}) has only Cypher, and {exc}; or add a "
                 "Python file with the same name that defines networkx(g, params)") from None
-        if rows:
-            missing = [c for c in self.columns if c not in rows[0]]
-            if missing:
-                raise DealgraphError(
-                    f"query {self.name}: the Cypher returns {', '.join(rows[0])} but "
-                    f"the query declares {', '.join(self.columns)} "
-                    f"(missing: {', '.join(missing)})")
+        self._check_columns(rows)
         return self.finish(rows)
 
     def run_cypher(self, store, params: dict) -> list[dict]:
@@ -388,14 +382,18 @@ class SavedQuery:
         except Neo4jError as exc:
             message = (exc.message or str(exc)).strip().splitlines()[0]
             raise DealgraphError(f"query {self.name}: Neo4j error: {message}") from None
-        if rows and self.cypher_runner is None:
-            missing = [c for c in self.columns if c not in rows[0]]
-            if missing:
-                raise DealgraphError(
-                    f"query {self.name}: the Cypher returns {', '.join(rows[0])} but "
-                    f"the query declares {', '.join(self.columns)} "
-                    f"(missing: {', '.join(missing)})")
+        if self.cypher_runner is None:
+            self._check_columns(rows)
         return self.finish(rows)
+
+    def _check_columns(self, rows: list[dict]) -> None:
+        """Refuse Cypher rows that lack a column the query declares."""
+        missing = [c for c in self.columns if c not in rows[0]] if rows else []
+        if missing:
+            raise DealgraphError(
+                f"query {self.name}: the Cypher returns {', '.join(rows[0])} but "
+                f"the query declares {', '.join(self.columns)} "
+                f"(missing: {', '.join(missing)})")
 
     def finish(self, rows: list[dict]) -> list[dict]:
         return finish_rows(rows, self.columns, self.sort, self.ordered)
