@@ -106,9 +106,12 @@ def schema_statements() -> list[str]:
 
 def _companions(node) -> str:
     """``, n.announced_from = date('2023-01-01'), ...``: the DATE companions the store keeps
-    beside each date field (see ``dealgraph.graph.dates``)."""
+    beside each date field (see ``dealgraph.graph.dates``), and an entity's ``name_keys``
+    (see ``dealgraph.graph.neo4j_schema``)."""
     return "".join(f", n.{_name(k)} = date({cypher_string(v.isoformat())})"
-                   for k, v in date_companions(node.label, node.props).items())
+                   for k, v in date_companions(node.label, node.props).items()) + "".join(
+        f", n.{_name(k)} = {cypher_string(v)}"
+        for k, v in neo4j_schema.derived_props(node.label, node.id, node.props).items())
 
 
 def statements(sub: Subgraph) -> list[str]:

@@ -9,7 +9,7 @@ file names relative to the directory), which ``scripts/neo4j-local import DIR`` 
 The graph is shaped as dealgraph's Neo4j store shapes it: ``id`` is the node key (one
 id space, as ids are unique across kinds), entities carry ``Entity`` and their kind's
 label, date fields keep their text and get ``<field>_from``/``<field>_to`` DATE
-companions, lists are ``string[]`` joined with ``|``, numbers are ``long`` when every
+companions, entities get their ``name_keys`` (see ``dealgraph.graph.neo4j_schema``), lists are ``string[]`` joined with ``|``, numbers are ``long`` when every
 value of the field is whole and ``double`` otherwise. dealgraph creates its
 constraints and indexes when it first opens the imported database.
 
@@ -26,6 +26,7 @@ from pathlib import Path
 from ..errors import DealgraphError
 from ..graph.dates import DATE_FROM, DATE_TO, date_companions, date_fields
 from ..graph.model import ENTITY_LABEL, MODEL
+from ..graph.neo4j_schema import NAME_KEYS, derived_props
 from ..graph.records import Subgraph
 from .common import ordered_nodes, ordered_rels, write_text
 
@@ -68,6 +69,8 @@ def headers_for(nodes, label: str) -> list[str]:
             out.append(f"{name}:boolean")
         else:
             out.append(name)
+    if label in _ENTITY_LABELS:
+        out.append(NAME_KEYS)
     return out
 
 
@@ -112,6 +115,7 @@ def write(sub: Subgraph, path: Path, context) -> list[Path]:
         rows = []
         for node in nodes:
             extra = date_companions(label, node.props)
+            derived = derived_props(label, node.id, node.props)
             row = []
             for col in header:
                 name = col.split(":", 1)[0]
@@ -121,6 +125,8 @@ def write(sub: Subgraph, path: Path, context) -> list[Path]:
                     row.append(labels)
                 elif name in extra:
                     row.append(extra[name].isoformat())
+                elif name in derived:
+                    row.append(derived[name])
                 else:
                     row.append(_cell(node.props.get(name), f"{node.id}.{name}"))
             rows.append(row)

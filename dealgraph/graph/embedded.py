@@ -32,7 +32,7 @@ from ..errors import StoreUnavailable
 from .dates import deal_in_force
 from .model import MODEL, active_model
 from .records import ApplySummary, Batch, Node, Rel, Subgraph
-from .resolve import name_key
+from .resolve import entity_keys, lookup_keys
 from .store import Store, StoreWriter, entity_field, paused_gc
 
 __all__ = ["EmbeddedStore", "SCHEMA_VERSION"]
@@ -265,12 +265,16 @@ class EmbeddedStore(Store):
                 _ENTITY_LABELS)]
 
     def find_entities(self, text: str) -> list[Node]:
-        key = text.strip().casefold()
+        keys = lookup_keys(text)
+        marks = ",".join("?" * len(keys))
         rows = self.db.execute(
-            "SELECT n.id, n.label, n.props FROM names k JOIN nodes n ON n.id = k.id "
-            "WHERE k.key = ? ORDER BY n.id", (key,)).fetchall()
+            "SELECT n.id, n.label, n.props FROM nodes n WHERE n.id IN "
+            f"(SELECT id FROM names WHERE key IN ({marks})) ORDER BY n.id", keys).fetchall()
         with self._reading("entities by name"):
             return [Node(nid, label, _props(props)) for nid, label, props in rows]
+
+    def name_index(self) -> list[tuple[str, str]]:
+        return self.db.execute("SELECT key, id FROM names").fetchall()
 
     def deal_parties(self, entity_ids: Iterable[str]) -> list[Rel]:
         deals = sorted({r[0] for r in self._in_chunks(
@@ -668,9 +672,8 @@ class _RelProps:
 
 
 def _name_keys(node: Node) -> set[str]:
-    """Casefolded id, name and aliases of an entity, and their ``name_key`` forms (no
-    accents, punctuation or legal form): what users may type to find it."""
+    """The ``entity_keys`` of an entity (what users may type to find it); none for
+    other nodes."""
     if node.label not in _ENTITY_LABELS:
         return set()
-    keys = {node.id, node.props.get("name", "")} | set(node.props.get("aliases", []))
-    return {k.casefold() for k in keys if k} | {name_key(k) for k in keys if k}
+    return entity_keys(node.id, node.props)

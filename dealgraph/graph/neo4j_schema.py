@@ -9,19 +9,31 @@ by a dealgraph from before the companions, or from before countries were lists, 
 *outdated*: its saved queries would silently leave deals out, so the store refuses them
 until it is migrated (``Neo4jStore.migrate``, ``dealgraph migrate``) or loaded again. ``FORMAT`` is kept on a
 ``DealgraphStore`` node once a database is known to be current.
+
+Entities also carry ``name_keys``: their ``entity_keys`` (what users may type to find
+them, see ``dealgraph.graph.resolve``) as one text, one key per line and a line break
+at each end, with a text index, so that looking a name up is ``name_keys CONTAINS
+'\nkey\n'`` on the index (Neo4j cannot index the items of a list). Like the DATE
+companions it is derived, written with the entity and left out when nodes are read.
 """
 
 from __future__ import annotations
 
 from .dates import DATE_FROM, DATE_TO, date_fields
 from .model import ENTITY_LABEL, MODEL
+from .resolve import entity_keys
 
 __all__ = ["FORMAT", "FORMAT_LABEL", "KEY_LABELS", "DATE_LABELS", "schema_statements",
-           "companion_set", "companion_keys", "outdated_query", "migrate_statements"]
+           "companion_set", "companion_keys", "outdated_query", "migrate_statements",
+           "NAME_KEYS", "name_keys_text", "derived_props"]
 
-FORMAT = 3  # 1: dates as text only; 2: with DATE companions; 3: entity countries as lists
+# 1: dates as text only; 2: with DATE companions; 3: entity countries as lists;
+# 4: entities with name_keys
+FORMAT = 4
 FORMAT_LABEL = "DealgraphStore"  # not a model label; one node {id: 'store', format: FORMAT}
 KEY_LABELS = (ENTITY_LABEL, "Deal", "Source")
+NAME_KEYS = "name_keys"
+_ENTITY_KIND_LABELS = frozenset(MODEL.kinds[k].label for k in MODEL.entity_kinds)
 # node labels that have date fields, with those fields
 DATE_LABELS = {MODEL.kinds[k].label: date_fields(MODEL.kinds[k].label)
                for k in MODEL.node_kinds if date_fields(MODEL.kinds[k].label)}
@@ -44,7 +56,23 @@ def schema_statements() -> list[str]:
            f"FOR (n:{MODEL.label(label)}) REQUIRE n.id IS UNIQUE" for label in KEY_LABELS]
     out += [f"CREATE INDEX {name} IF NOT EXISTS FOR (n:{MODEL.label(label)}) ON (n.{prop})"
             for name, label, prop in _INDEXES]
+    out.append(f"CREATE TEXT INDEX dealgraph_entity_name_keys IF NOT EXISTS "
+               f"FOR (n:{ENTITY_LABEL}) ON (n.{NAME_KEYS})")
     return out
+
+
+def name_keys_text(entity_id: str, props: dict) -> str:
+    """The ``name_keys`` value of an entity: its ``entity_keys``, one per line, with a
+    line break at each end (so ``CONTAINS '\nkey\n'`` matches whole keys only)."""
+    return "\n" + "\n".join(sorted(entity_keys(entity_id, props))) + "\n"
+
+
+def derived_props(label: str, entity_id: str, props: dict) -> dict:
+    """The properties the store derives from a node's own and writes beside them,
+    other than the DATE companions (which Cypher computes): ``name_keys`` of entities."""
+    if label in _ENTITY_KIND_LABELS:
+        return {NAME_KEYS: name_keys_text(entity_id, props)}
+    return {}
 
 
 def _ceiling(expr: str) -> str:
@@ -67,8 +95,11 @@ def companion_set(label: str, var: str = "n", source: str | None = None) -> str:
 
 
 def companion_keys(label: str) -> frozenset[str]:
+    """The derived properties of a node of kind ``label``: DATE companions, and the
+    ``name_keys`` of entities (left out when nodes are read)."""
+    extra = {NAME_KEYS} if label in _ENTITY_KIND_LABELS else set()
     return frozenset(name + suffix for name in DATE_LABELS.get(label, ())
-                     for suffix in (DATE_FROM, DATE_TO))
+                     for suffix in (DATE_FROM, DATE_TO)) | extra
 
 
 # an entity whose country is one text value, as dealgraph wrote it before countries were lists
@@ -76,14 +107,19 @@ _SCALAR_COUNTRY = (f"MATCH (n:{ENTITY_LABEL}) WHERE n.country IS NOT NULL "
                    "AND NOT valueType(n.country) STARTS WITH 'LIST'")
 
 
+# an entity written before name keys were stored
+WITHOUT_NAME_KEYS = f"MATCH (n:{ENTITY_LABEL}) WHERE n.{NAME_KEYS} IS NULL"
+
+
 def outdated_query() -> str:
-    """Cypher returning one row if some node has a date field without its companion, or
-    an entity keeps its country as one text value."""
+    """Cypher returning one row if some node has a date field without its companion, an
+    entity keeps its country as one text value, or an entity has no ``name_keys``."""
     parts = []
     for label, names in DATE_LABELS.items():
         cond = " OR ".join(f"(n.`{f}` IS NOT NULL AND n.`{f}{DATE_FROM}` IS NULL)" for f in names)
         parts.append(f"MATCH (n:{MODEL.label(label)}) WHERE {cond} RETURN n.id AS id LIMIT 1")
     parts.append(f"{_SCALAR_COUNTRY} RETURN n.id AS id LIMIT 1")
+    parts.append(f"{WITHOUT_NAME_KEYS} RETURN n.id AS id LIMIT 1")
     return " UNION ".join(parts)
 
 

@@ -27,8 +27,9 @@ from ..errors import DealgraphError, StoreUnavailable
 from .neo4j_settings import Neo4jSettings
 from .model import ENTITY_LABEL, MODEL
 from .notifications import driver_config
-from .neo4j_schema import FORMAT, FORMAT_LABEL, KEY_LABELS, companion_keys, companion_set, \
-    migrate_statements, outdated_query, schema_statements
+from .neo4j_schema import FORMAT, FORMAT_LABEL, KEY_LABELS, NAME_KEYS, WITHOUT_NAME_KEYS, \
+    companion_keys, companion_set, derived_props, migrate_statements, name_keys_text, \
+    outdated_query, schema_statements
 from .records import ApplySummary, Batch, Node, Rel, Subgraph
 from .store import Store, entity_field, paused_gc
 
@@ -247,6 +248,7 @@ class Neo4jStore(Store):
                 for stmt, per_value in migrate_statements():
                     summary = session.run(stmt).consume()
                     changed += summary.counters.properties_set // per_value
+                changed += self._fill_name_keys(session)
                 session.run(f"MERGE (m:{FORMAT_LABEL} {{id: 'store'}}) SET m.format = $f",
                             f=FORMAT).consume()
         except (ServiceUnavailable, SessionExpired) as exc:
@@ -255,11 +257,28 @@ class Neo4jStore(Store):
         self.outdated = False
         return changed
 
+    def _fill_name_keys(self, session) -> int:
+        """Give every entity without them its ``name_keys`` (computed in Python, written in
+        transactions of ``CHUNK`` entities); how many it gave them to."""
+        done = 0
+        while True:
+            rows = [{"id": r["id"], "k": name_keys_text(r["id"], {"name": r["name"],
+                                                                 "aliases": r["aliases"] or []})}
+                    for r in session.run(f"{WITHOUT_NAME_KEYS} RETURN n.id AS id, "
+                                         "n.name AS name, n.aliases AS aliases "
+                                         "LIMIT $n", n=CHUNK)]
+            if not rows:
+                return done
+            session.run(f"UNWIND $rows AS row MATCH (n:{ENTITY_LABEL} {{id: row.id}}) "
+                        f"SET n.{NAME_KEYS} = row.k", rows=rows).consume()
+            done += len(rows)
+
     def _require_current(self) -> None:
         if self.outdated:
             raise DealgraphError(
                 f"the Neo4j database at {self.uri} was written by an earlier dealgraph that "
-                "kept dates as text only or countries as one value; migrate it first: "
+                "kept dates as text only, countries as one value or no name keys; migrate it "
+                "first: "
                 "dealgraph migrate --backend neo4j (or load your data again)")
 
     # -- writes ----------------------------------------------------------------
@@ -374,7 +393,7 @@ class Neo4jStore(Store):
         updated: dict[str, list[dict]] = {}
         for n in batch.nodes:
             old = existing.get(n.id)
-            row = {"id": n.id, **n.props}  # all of the node's properties
+            row = {"id": n.id, **n.props, **derived_props(n.label, n.id, n.props)}
             if old is None:
                 summary.created += 1
                 created.setdefault(n.label, []).append(row)
@@ -521,11 +540,17 @@ class Neo4jStore(Store):
             f"MATCH (n:{ENTITY_LABEL}) RETURN n ORDER BY n.id")]
 
     def find_entities(self, text: str) -> list[Node]:
-        key = text.strip().casefold()
+        from .resolve import lookup_keys
+        # one index look-up per key (the text index answers CONTAINS)
         return [_node(r["n"]) for r in self._read_records(
-            f"MATCH (n:{ENTITY_LABEL}) WHERE toLower(n.id) = $key OR toLower(n.name) = $key "
-            "OR any(a IN coalesce(n.aliases, []) WHERE toLower(a) = $key) RETURN n ORDER BY n.id",
-            {"key": key})]
+            f"UNWIND $keys AS key MATCH (n:{ENTITY_LABEL}) WHERE n.{NAME_KEYS} CONTAINS key "
+            "WITH DISTINCT n RETURN n ORDER BY n.id",
+            {"keys": [f"\n{k}\n" for k in lookup_keys(text)]})]
+
+    def name_index(self) -> list[tuple[str, str]]:
+        return [(k, r["id"]) for r in self._read_records(
+                    f"MATCH (n:{ENTITY_LABEL}) RETURN n.id AS id, n.{NAME_KEYS} AS keys")
+                for k in (r["keys"] or "").split("\n") if k]
 
     def deal_parties(self, entity_ids: Iterable[str]) -> list[Rel]:
         party = MODEL.rel_type("PARTY_TO")

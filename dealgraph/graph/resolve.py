@@ -2,12 +2,20 @@
 
 Every command resolves an entity the same way, on both stores:
 
-1. the id, a name or an alias, ignoring case (the store's index);
+1. the id, a name or an alias, ignoring case;
 2. the same ignoring accents, punctuation and a legal-form suffix (``Yahoo`` finds
    ``Yahoo!``, ``Deutsche Bank`` finds ``Deutsche Bank AG``, ``societe generale``
    finds ``Société Générale S.A.``); legal forms are the ones rigour knows (``AG``,
    ``plc``, ``Ltd``, ``S.A.`` ...) plus ``Corp``/``Co``/``Company``;
-3. fuzzy matching (rapidfuzz) of that normalised form against every name.
+3. only when neither finds anything: fuzzy matching (rapidfuzz) of that normalised
+   form against every stored name key.
+
+Steps 1 and 2 are one indexed look-up in the store: each entity's name keys
+(``entity_keys``: its id, names and aliases casefolded, and their ``name_key``
+forms) are written with it at load (the embedded store's ``names`` table, the Neo4j
+store's ``name_keys`` property with a text index), and the store returns the
+entities that have one of the typed text's keys (``lookup_keys``). Step 3 reads the
+keys only, not the entities.
 
 One clear best match at step 2 or 3 is used, with a note (see ``dealgraph.report``)
 saying what it was taken as; several equally good ones raise ``NotFound`` listing
@@ -31,7 +39,8 @@ from .countries import country_name
 from .records import Node
 from .store import Store
 
-__all__ = ["resolve_entity", "match_entity", "name_key", "FUZZY_CUTOFF", "FUZZY_MARGIN"]
+__all__ = ["resolve_entity", "match_entity", "name_key", "entity_keys", "lookup_keys",
+           "FUZZY_CUTOFF", "FUZZY_MARGIN"]
 
 FUZZY_CUTOFF = 86   # rapidfuzz score (0-100) a fuzzy match needs to be taken at all
 FUZZY_MARGIN = 4    # ... and by how much it must beat the next entity's best score
@@ -77,6 +86,29 @@ def name_key(text: str) -> str:
 
 def _names(e: Node) -> list[str]:
     return [e.id, str(e.props.get("name") or ""), *e.props.get("aliases", [])]
+
+
+def _clean(text: str) -> str:
+    # a key never holds a line break: the Neo4j store keeps an entity's keys as one
+    # text, one key per line
+    return str(text).strip().casefold().replace("\r", " ").replace("\n", " ")
+
+
+def entity_keys(entity_id: str, props: dict) -> set[str]:
+    """What a user may type to find an entity with ``props``, in compared form: its id,
+    name and aliases casefolded, and their ``name_key`` forms. Stores write these with
+    the entity so that ``find_entities`` is one indexed look-up."""
+    names = [entity_id, str(props.get("name") or ""), *props.get("aliases", [])]
+    keys = {_clean(n) for n in names if n}
+    keys |= {name_key(k) for k in keys}
+    keys.discard("")
+    return keys
+
+
+def lookup_keys(text: str) -> list[str]:
+    """The keys ``text`` is looked up by: casefolded, and its ``name_key`` form. An
+    entity whose ``entity_keys`` hold one of them is a candidate of steps 1 and 2."""
+    return [k for k in dict.fromkeys((_clean(text), name_key(_clean(text)))) if k]
 
 
 def _shown(e: Node) -> str:
@@ -130,25 +162,31 @@ def match_entity(entities: list[Node], text: str, store: Store | None = None) ->
     if len(same) > 1:
         raise NotFound(f"{text!r} is ambiguous: {_describe(store, list(same.values()))}. "
                        "Use an id.")
-    return _fuzzy(entities, text, key, store)
+    by_id = {e.id: e for e in entities}
+    pairs = [(k, e.id) for e in entities for k in sorted(entity_keys(e.id, e.props))]
+    return _fuzzy(pairs, text, key, store,
+                  lambda ids: {i: by_id[i] for i in ids if i in by_id})
 
 
-def _fuzzy(entities: list[Node], text: str, key: str, store: Store | None) -> Node:
+def _fuzzy(pairs, text: str, key: str, store: Store | None, nodes) -> Node:
+    """Step 3 over ``pairs`` (name key, entity id); ``nodes(ids)`` gives the entities
+    (a dict by id) to take or list."""
     from rapidfuzz import fuzz, process
     choices: list[str] = []
-    owners: list[Node] = []
-    for e in entities:
-        for n in dict.fromkeys(name_key(n) for n in _names(e) if n):
-            choices.append(n)
-            owners.append(e)
-    best: dict[str, tuple[float, Node]] = {}
+    owners: list[str] = []
+    for k, eid in pairs:
+        choices.append(k)
+        owners.append(eid)
+    best: dict[str, float] = {}
     if key:
         for _, score, i in process.extract(key, choices, scorer=fuzz.token_set_ratio,
                                            limit=CANDIDATES * 4, score_cutoff=50):
-            e = owners[i]
-            if e.id not in best or score > best[e.id][0]:
-                best[e.id] = (score, e)
-    ranked = sorted(best.values(), key=lambda se: (-se[0], se[1].id))
+            eid = owners[i]
+            if score > best.get(eid, -1):
+                best[eid] = score
+    ranked = sorted(best.items(), key=lambda es: (-es[1], es[0]))
+    found = nodes([eid for eid, _ in ranked[:CANDIDATES]])
+    ranked = [(score, found[eid]) for eid, score in ranked if eid in found]
     if ranked and ranked[0][0] >= FUZZY_CUTOFF and (
             len(ranked) == 1 or ranked[0][0] - ranked[1][0] >= FUZZY_MARGIN):
         found = ranked[0][1]
@@ -164,7 +202,12 @@ def _fuzzy(entities: list[Node], text: str, key: str, store: Store | None) -> No
 def resolve_entity(store: Store, text: str) -> Node:
     """Resolve ``text`` to one entity of ``store``; raises NotFound with candidates.
 
-    The exact lookup (and, on a store that indexes them, the normalised one) uses
-    the store's index; only a miss reads every entity's names."""
+    Steps 1 and 2 take the entities the store's name index gives for ``text``
+    (``find_entities``); only when it gives none does step 3 read every name key
+    (``name_index``), and then the few entities it ranks highest."""
     hits = store.find_entities(text)
-    return match_entity(hits or store.entity_index(), text, store)
+    if hits:
+        return match_entity(hits, text, store)
+    return _fuzzy(store.name_index(), text, name_key(_clean(text)), store,
+                  lambda ids: {i: n for i, n in store.subgraph(ids).nodes.items()
+                               if i in set(ids)})

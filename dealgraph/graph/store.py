@@ -175,11 +175,18 @@ class Store(ABC):
         """Every entity node (Firm, Government, Person) with its properties."""
 
     def find_entities(self, text: str) -> list[Node]:
-        """Entities whose id, name or an alias equals ``text`` ignoring case."""
-        key = text.strip().casefold()
-        return [e for e in self.entity_index()
-                if key in {e.id.casefold(), str(e.props.get("name", "")).casefold()}
-                | {a.casefold() for a in e.props.get("aliases", [])}]
+        """Entities that have one of the ``lookup_keys`` of ``text`` among their
+        ``entity_keys`` (id, names and aliases ignoring case, and their normalised
+        forms; see ``dealgraph.graph.resolve``). Stores answer from an index."""
+        from .resolve import entity_keys, lookup_keys
+        keys = set(lookup_keys(text))
+        return [e for e in self.entity_index() if entity_keys(e.id, e.props) & keys]
+
+    def name_index(self) -> list[tuple[str, str]]:
+        """(name key, entity id) for every stored name key of every entity: what a fuzzy
+        look-up compares with, without reading the entities."""
+        from .resolve import entity_keys
+        return [(k, e.id) for e in self.entity_index() for k in entity_keys(e.id, e.props)]
 
     @abstractmethod
     def deal_parties(self, entity_ids: Iterable[str]) -> list[Rel]:

@@ -97,3 +97,35 @@ def test_name_key():
     assert name_key("The Bank of New York Mellon SA/NV") == "bank of new york mellon"
     assert name_key("AG Bank") == "ag bank"  # a legal form only at the end
     assert name_key("Ltd") == "ltd"  # never the whole name
+
+
+def test_the_name_index_answers_exact_and_normalised_names(typed, monkeypatch):
+    """Steps 1 and 2 never read every entity: the store's name keys answer them."""
+    def no_scan(*args):
+        raise AssertionError("read every entity")
+    monkeypatch.setattr(type(typed), "entity_index", no_scan)
+    monkeypatch.setattr(type(typed), "name_index", no_scan)
+    assert resolve(typed, "Yahoo")[0] == "yhoo"
+    assert resolve(typed, "deutsche bank")[0] == "deutsche-bank"
+    with pytest.raises(NotFound, match="is ambiguous"):
+        resolve(typed, "Bank of New York Mellon")
+
+
+@pytest.mark.neo4j
+def test_neo4j_entities_without_name_keys_are_migrated(neo4j_store, neo4j_settings, data_dir):
+    """A database from before name keys were stored is outdated; ``migrate`` gives every
+    entity its keys and the typed names are found again."""
+    from dealgraph.graph.neo4j_store import Neo4jStore
+    load_paths(neo4j_store, [data_dir / TYPED])
+    with neo4j_store.driver.session(database=neo4j_store.database) as s:
+        s.run("MATCH (n:Entity) REMOVE n.name_keys").consume()
+        s.run("MATCH (m:DealgraphStore) DELETE m").consume()
+    old = Neo4jStore(neo4j_settings)
+    try:
+        assert old.outdated
+        assert old.migrate() >= len(old.entity_index())
+        assert not old.outdated
+        assert resolve(old, "Deutsche Bank")[0] == "deutsche-bank"
+        assert "name_keys" not in old.entity_index()[0].props  # derived, never shown
+    finally:
+        old.close()
