@@ -1,12 +1,17 @@
-"""``components``: the connected groups of the counterparty network, largest first."""
+"""``components``: the connected groups of the counterparty network, largest first.
+
+Read as ``summary`` reads it: the entity-deal party pairs (and, with ``min_size=1``,
+every entity id), never the whole graph; grouped by union-find (``whole.groups``).
+"""
 
 from __future__ import annotations
 
-from .base import Param
-from .counterparty import ENTITY_LABELS, in_force, is_deal
-from .summary import CYPHER as _READ, components
+import networkx as nx
 
-__all__ = ["NAME", "QUESTION", "PARAMS", "COLUMNS", "CYPHER", "networkx"]
+from .base import Param
+from .whole import CYPHER_STATEMENTS, groups, network_of_graph, read_network
+
+__all__ = ["NAME", "QUESTION", "PARAMS", "COLUMNS", "CYPHER", "local_graph", "networkx"]
 
 NAME = "components"
 QUESTION = ("Which groups of entities are connected by chains of deals, and how big is "
@@ -23,25 +28,39 @@ EXAMPLE = {"min_size": "2"}
 DETAILS = ("Two entities are in one component when a chain of deals (in force as of --as-of) "
            "connects them. Components are numbered by size, largest first, then by their "
            "smallest entity id; `deals` counts the deals inside each and `members` lists its "
-           "entity ids (tables cut long lists; JSON and CSV keep them whole). Computed in "
-           "Python from the nodes and links on both stores, as `summary` does.")
-NOTES = {"neo4j": "components: nodes and links read from Neo4j with Cypher; groups computed "
-                  "in Python, as on the embedded store."}
+           "entity ids (tables cut long lists; JSON and CSV keep them whole). Read from the "
+           "entity-deal party pairs alone (the Cypher below on Neo4j, the same in SQL on the "
+           "embedded store) and joined in Python, on both stores; with `min_size=1` every "
+           "entity id is read too.")
+NOTES = {}
 
-CYPHER = _READ
+CYPHER = "\n\n".join(f"// {what}\n{CYPHER_STATEMENTS[what]}"
+                      for what in ("parties", "entity ids"))
+NETWORK = "components: network"  # where local_graph leaves what it read
 
 
 def run_cypher(store, params):
-    """Read the nodes and party links through the store and group them."""
-    return networkx(store.subgraph(None).to_networkx(), params)
+    """The groups from the party pairs the store reads (``read_network``)."""
+    return rows_of(read_network(store, params["as_of"], params["min_size"] == 1), params)
+
+
+def local_graph(store, params):
+    """An empty graph carrying what the embedded store read (``read_network``)."""
+    g = nx.MultiDiGraph()
+    g.graph[NETWORK] = read_network(store, params["as_of"], params["min_size"] == 1)
+    return g
 
 
 def networkx(g, params):
-    as_of = params["as_of"]
-    entities = [n for n, a in g.nodes(data=True) if a.get("label") in ENTITY_LABELS]
-    deals = [n for n in g.nodes if is_deal(g, n) and in_force(g, n, as_of)]
-    groups, _ = components(g, entities, deals)
-    ordered = sorted(groups.values(), key=lambda md: (-len(md[0]), md[0][0]))
+    network = g.graph.get(NETWORK)
+    if network is None or network.as_of != params["as_of"]:
+        network = network_of_graph(g, params["as_of"], entity_ids=True)
+    return rows_of(network, params)
+
+
+def rows_of(network, params) -> list[dict]:
+    found, _ = groups(network)
+    ordered = sorted(found, key=lambda md: (-len(md[0]), md[0][0]))
     ordered = [md for md in ordered if len(md[0]) >= params["min_size"]][:params["limit"]]
-    return [{"component": i, "size": len(members), "deals": len(deals_in),
-             "members": members} for i, (members, deals_in) in enumerate(ordered, start=1)]
+    return [{"component": i, "size": len(members), "deals": deals,
+             "members": members} for i, (members, deals) in enumerate(ordered, start=1)]

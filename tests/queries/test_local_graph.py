@@ -39,8 +39,9 @@ def _cases(store, query, entities):
         seen = sorted({c for e in store.entity_index() if e.id in wanted
                        for c in e.props.get("country") or []})[:6]
         return [dict(zip(countries, (x, y))) for x in seen for y in seen if x != y]
-    if not names:  # about the whole network
-        return [{}, {"limit": "3"}]
+    if not names:  # about the whole network: the defaults, and a smaller listing
+        ints = [p.name for p in query.params if p.type == "int"]
+        return [{}, {"limit" if "limit" in ints else ints[0]: "3"}]
     out = []
     for i, e in enumerate(entities):
         raw = {names[0]: e}
