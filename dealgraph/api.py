@@ -131,16 +131,18 @@ class Graph:
 
     # -- asking -------------------------------------------------------------------------
     def query(self, name: str, /, *, as_of=None, queries: str | os.PathLike | None = None,
-              params: dict | None = None, **keywords) -> Rows:
+              params: dict | None = None, detail: bool = False, **keywords) -> Rows:
         """Run the saved query ``name`` with its parameters as keywords — entities by id,
         name or alias, whole numbers as ints, dates as ``datetime.date`` or ISO text — and
         return its ``Rows``. ``as_of`` leaves out deals announced after that date or ended
         before it; ``queries`` is a directory of your own ``.cypher`` queries; ``params``
-        gives parameters as a dict (for names such as ``as_of`` that are keywords here)."""
+        gives parameters as a dict (for names such as ``as_of`` that are keywords here);
+        ``detail`` adds the columns the query keeps for it (the deal list of
+        ``partner-list``)."""
         from .queries import run_saved_query
         values = {k: _param_value(v) for k, v in {**(params or {}), **keywords}.items()}
         result = run_saved_query(self.store, name, values, as_of=_param_value(as_of),
-                                 extra_dir=queries)
+                                 extra_dir=queries, detail=detail)
         return Rows.of(self.store, result)
 
     def cypher(self, text: str, /, *, write: bool = False, params: dict | None = None,

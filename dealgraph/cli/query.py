@@ -47,9 +47,12 @@ MAX_CELL = 60
 def _table_cell(column: str, value, max_cell: int | None = MAX_CELL) -> str:
     """A value as one table cell: one line, a country code with its name beside it,
     and at most ``max_cell`` characters (None: whole)."""
-    if column == "country" and isinstance(value, str) and value:
+    if column == "country" and value:
         from ..graph.countries import country_label
-        value = country_label(value)
+        if isinstance(value, str):
+            value = country_label(value)
+        elif isinstance(value, (list, tuple)):  # entities keep a list of countries
+            value = [country_label(v) if isinstance(v, str) else v for v in value]
     text = one_line(" ".join(_cell(value).split()))
     if max_cell is None or len(text) <= max_cell:
         return text
@@ -159,11 +162,13 @@ def show_command(name, fmt, queries_dir):
               help="Leave out deals announced after DATE or ended before it.")
 @format_option("table", "json", "csv")
 @click.option("--limit", type=int, metavar="N", help="Print only the first N rows.")
+@click.option("--detail", is_flag=True,
+              help="Add the columns the query keeps for detail (partner-list: the deals).")
 @click.option("--map", "map_path", type=click.Path(dir_okay=False, path_type=Path),
               metavar="FILE.html", help="Also write a map of what the rows name.")
 @queries_option
 @store_options
-def run_command(name, params, as_of, fmt, limit, map_path, queries_dir, opener):
+def run_command(name, params, as_of, fmt, limit, detail, map_path, queries_dir, opener):
     """Run a saved query and print its rows.
 
     Parameters are given as -p key=value (see `dealgraph query show NAME`).
@@ -172,7 +177,8 @@ def run_command(name, params, as_of, fmt, limit, map_path, queries_dir, opener):
     """
     raw = parse_params(params)
     with opener() as store:
-        result = Graph(store).query(name, as_of=as_of, queries=queries_dir, params=raw)
+        result = Graph(store).query(name, as_of=as_of, queries=queries_dir, params=raw,
+                                    detail=detail)
         if limit is not None:
             result = result.head(limit)
         if map_path is not None:

@@ -83,23 +83,31 @@ def get_query(name: str, extra_dir: str | Path | None = None) -> SavedQuery:
 
 def run_saved_query(store, name: str, raw_params: dict[str, str] | None = None,
                     as_of: str | None = None, limit: int | None = None,
-                    extra_dir: str | Path | None = None) -> QueryResult:
+                    extra_dir: str | Path | None = None, detail: bool = False) -> QueryResult:
     """Run the saved query ``name`` on ``store`` with parameters as typed by a user.
 
     ``as_of`` (YYYY, YYYY-MM or YYYY-MM-DD) leaves out deals announced after it or
-    ended before it; ``limit`` keeps the first rows. Raises ParameterError or NotFound
-    naming the parameter at fault.
+    ended before it; ``limit`` keeps the first rows. Columns a query declares as
+    detail (``DETAIL``, e.g. the deal list of ``partner-list``) are left out unless
+    ``detail``. Raises ParameterError or NotFound naming the parameter at fault.
     """
     query = get_query(name, extra_dir)
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise ParameterError(f"${{limit}}: must be a whole number of at least 1, got {limit!r}",
                              params={"limit": "limit"})
+    if detail and not query.detail:
+        raise ParameterError(f"--detail: query {name} has no detail columns (all of its "
+                             "columns are always shown)")
     params = query.bind(store, dict(raw_params or {}), as_of)
     rows = store.run_query(query, params)
     if limit is not None:
         rows = rows[:limit]
+    columns = query.columns
+    if query.detail and not detail:
+        columns = tuple(c for c in columns if c not in query.detail)
+        rows = [{c: row[c] for c in columns} for row in rows]
     notes = [query.notes[store.backend]] if store.backend in query.notes else []
     notes += params.pop(RUN_NOTES, [])
     if not rows and query.explain is not None:
         notes.append(query.explain(store, params))
-    return QueryResult(query.columns, rows, notes, query, params)
+    return QueryResult(columns, rows, notes, query, params)

@@ -264,6 +264,7 @@ class SavedQuery:
     explain: Callable | None = None
     example: dict = field(default_factory=dict)
     notes: dict = field(default_factory=dict)
+    detail: tuple[str, ...] = ()
     details: str = ""
     origin: str = ""
     doc: str = ""
@@ -272,6 +273,7 @@ class SavedQuery:
     def from_module(cls, module: ModuleType) -> "SavedQuery":
         """Build a query from a module that declares NAME, QUESTION, PARAMS, COLUMNS,
         CYPHER and ``networkx(g, params)`` (plus optional SORT, ORDERED, SCOPE, EXAMPLE,
+        DETAIL (columns shown only when asked for: ``--detail``),
         DETAILS (for the docs), NOTES (by backend, printed with the results),
         ``local_graph(store, params)``, ``check(params)``,
         ``run_cypher(store, params)`` for queries that post-process Cypher results, and
@@ -291,6 +293,7 @@ class SavedQuery:
             cypher_runner=getattr(module, "run_cypher", None),
             explain=getattr(module, "explain_empty", None),
             example=dict(getattr(module, "EXAMPLE", {})), notes=dict(getattr(module, "NOTES", {})),
+            detail=tuple(getattr(module, "DETAIL", ())),
             details=getattr(module, "DETAILS", ""), origin=module.__name__, doc=doc)
 
     # -- parameters -------------------------------------------------------------------

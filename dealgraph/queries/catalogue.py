@@ -93,7 +93,8 @@ def _section(query: SavedQuery) -> str:
             lines.append(f"| `{p.name}` | {p.describe()} | {default} | {p.help} |")
     else:
         lines.append("none")
-    lines += ["", "Columns: " + ", ".join(f"`{c}`" for c in query.columns), "",
+    lines += ["", "Columns: " + ", ".join(f"`{c}`" + (" (with `--detail`)" if c in query.detail
+                                                      else "") for c in query.columns), "",
               "Example:", "", "```", example_command(query), "```", "",
               "Cypher:", "", "```cypher", query.cypher.strip(), "```", ""]
     return "\n".join(lines)

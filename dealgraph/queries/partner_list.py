@@ -13,13 +13,15 @@ QUESTION = ("Who are the entity's distinct counterparties, with how many deals e
 PARAMS = [Param("entity", "entity", help="Firm, government or person (id, name or alias).")]
 COLUMNS = ("partner", "name", "label", "country", "deals", "first", "last", "deal_ids")
 SORT = ("-deals", "partner")
+DETAIL = ("deal_ids",)
 SCOPE = {"entity": 1}
 EXAMPLE = {"entity": "Huawei"}
 
 DETAILS = ("One row per counterparty (the `partners` query gives one row per deal): `deals` "
            "counts the deals shared, `first` and `last` are the earliest and latest "
-           "announcement among them, and `deal_ids` lists them (tables cut long lists; "
-           "JSON and CSV keep them whole). Busiest partners first.")
+           "announcement among them, and with `--detail` (`detail=True` in Python) "
+           "`deal_ids` lists them (tables cut long lists; JSON and CSV keep them whole). "
+           "Busiest partners first.")
 
 CYPHER = f"""
 MATCH (e:Entity {{id: $entity}})-[:PARTY_TO]->(d:Deal)<-[:PARTY_TO]-(p:Entity)

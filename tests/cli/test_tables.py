@@ -30,6 +30,8 @@ def test_long_text_is_cut_with_an_ellipsis():
 def test_country_codes_show_their_names_in_tables_only():
     rows = [{"country": "LV"}]
     assert "Latvia (LV)" in render_rows(("country",), rows, "table")
+    assert "Latvia (LV); Russia" in render_rows(("country",), [{"country": ["LV", "RU"]}],
+                                                "table")
     assert json.loads(render_rows(("country",), rows, "json")) == rows
 
 
@@ -41,3 +43,19 @@ def test_summary_runs_from_the_command_line(runner, tmp_path):
                                  "--format", "json"])
     rows = json.loads(result.stdout)
     assert {"section": "deals", "rank": 1, "item": "total", "value": 22} in rows
+
+
+def test_partner_list_has_one_row_per_partner_and_the_deals_with_detail(runner, tmp_path):
+    store = tmp_path / "s.db"
+    assert runner.invoke(cli, ["load", str(SEED_DIR), "--store", str(store)]).exit_code == 0
+    base = ["query", "run", "partner-list", "-p", "entity=Huawei", "--store", str(store),
+            "--format", "json"]
+    plain = json.loads(runner.invoke(cli, base).stdout)
+    detailed = json.loads(runner.invoke(cli, base + ["--detail"]).stdout)
+    assert plain and "deal_ids" not in plain[0]
+    assert [{k: v for k, v in r.items() if k != "deal_ids"} for r in detailed] == plain
+    assert all(len(r["deal_ids"]) == r["deals"] for r in detailed)  # whole in JSON
+    table = runner.invoke(cli, base[:-2] + ["--detail"]).stdout
+    assert table.splitlines()[0].split()[-1] == "deal_ids"
+    refused = runner.invoke(cli, ["query", "run", "summary", "--detail", "--store", str(store)])
+    assert refused.exit_code != 0 and "no detail columns" in refused.output

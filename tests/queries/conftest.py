@@ -12,7 +12,7 @@ import pytest
 
 from dealgraph.graph.embedded import EmbeddedStore
 from dealgraph.loaders import SEED_DIR, load_paths
-from dealgraph.queries import run_saved_query
+from dealgraph.queries import get_query, run_saved_query
 from tests.support.neo4j import wipe_neo4j
 
 
@@ -47,9 +47,11 @@ def seed_store(request):
 
 
 def run_both(embedded, neo4j, name, params, as_of=None):
-    """Run a saved query on both stores; assert identical rows and return them."""
-    left = run_saved_query(embedded, name, params, as_of=as_of)
-    right = run_saved_query(neo4j, name, params, as_of=as_of)
+    """Run a saved query on both stores; assert identical rows (with any detail columns)
+    and return them."""
+    detail = bool(get_query(name).detail)
+    left = run_saved_query(embedded, name, params, as_of=as_of, detail=detail)
+    right = run_saved_query(neo4j, name, params, as_of=as_of, detail=detail)
     if left.rows != right.rows:
         diff = next(((a, b) for a, b in zip(left.rows, right.rows) if a != b), None)
         pytest.fail(f"{name} {params} as of {as_of}: embedded {len(left.rows)} rows, "
