@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-from operator import itemgetter
 import sqlite3
 import sys
 import threading
@@ -31,6 +30,7 @@ import networkx as nx
 from ..errors import StoreUnavailable
 from .dates import deal_in_force
 from .model import MODEL, active_model
+from .plan import LoadPlanner, Part, StoredState, dumps
 from .records import ApplySummary, Batch, Node, Rel, Subgraph
 from .resolve import entity_keys, lookup_keys
 from .store import Store, StoreWriter, entity_field, paused_gc
@@ -53,35 +53,11 @@ CREATE INDEX IF NOT EXISTS names_by_id ON names (id);
 """
 
 
-# json.dumps(props, ensure_ascii=False, sort_keys=True, separators=(",", ":")), without
-# making a new encoder for every call
-_dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+_dumps = dumps
 # A write of at least this many relationships, and at least half as many as the store
 # holds, drops the index on (dst, type) and builds it again after the inserts: one sort
 # instead of a random B-tree insert per row (5x faster for 375,000 rows).
 _REBUILD_INDEX_AT = 20_000
-
-
-def _rel_rows(rels) -> set[tuple]:
-    """(src, type, dst, role, props JSON) of each relationship; the JSON of the usual
-    properties (none, or only a role) is made once per role."""
-    by_role: dict[str, str] = {}
-    out = set()
-    add = out.add
-    for r in rels:
-        props = r.props
-        if not props:
-            add((r.src, r.type, r.dst, "", "{}"))
-            continue
-        role = props.get("role", "")
-        if len(props) == 1 and role.__class__ is str and role:
-            text = by_role.get(role)
-            if text is None:
-                text = by_role[role] = _dumps(props)
-        else:
-            text = _dumps(props)
-        add((r.src, r.type, r.dst, role, text))
-    return out
 
 
 class EmbeddedStore(Store):
@@ -481,109 +457,86 @@ _NOT_PARTY_SQL = ",".join(f"'{MODEL.rel_type(t)}'" for t in sorted(MODEL.relatio
                           if t != _PARTY)
 
 
+class _Stored(StoredState):
+    """What the planner reads from the embedded store, inside the load's transaction."""
+
+    def __init__(self, store: EmbeddedStore, cur):
+        self.store, self.cur = store, cur
+
+    def is_empty(self) -> bool:
+        return self.cur.execute("SELECT 1 FROM nodes LIMIT 1").fetchone() is None
+
+    def nodes(self, ids: list[str]) -> dict[str, tuple[str, str]]:
+        return {nid: (label, props) for nid, label, props in self.store._in_chunks(
+            "SELECT id, label, props FROM nodes WHERE id IN ({marks})", ids)}
+
+    def owned_rels(self, rel_types: list[str], src_ids: list[str]) -> list[tuple]:
+        out = []
+        for t in rel_types:
+            out += self.store._in_chunks(
+                "SELECT src, type, dst, role, props FROM rels "
+                f"WHERE type='{MODEL.rel_type(t)}' AND src IN ({{marks}})", src_ids)
+        return out
+
+    def party_rels(self, deal_ids: list[str]) -> list[tuple]:
+        self.store._ensure_rel_index()
+        return self.store._in_chunks("SELECT src, type, dst, role, props FROM rels "
+                                     f"WHERE type='{_PARTY}' AND dst IN ({{marks}})", deal_ids)
+
+
 class _Load(StoreWriter):
     """One load into the embedded store: a single write transaction from the first read
     of validation to ``commit``, fed batch by batch so that a big load never holds all
     its records. A crash, an error or ``rollback`` leaves the store as it was.
 
-    Batches come from one validated load, so a node appears in one batch only; a
-    deal's party rows may be spread over several. The party rows a deal had before
-    the load are compared with all the rows the load gives it, and those it no
-    longer has are deleted at ``commit``.
+    What each batch changes is the load planner's (``dealgraph.graph.plan``); this
+    writes its parts: nodes and their name keys, then the relationships gone and new.
     """
 
     def __init__(self, store: EmbeddedStore):
         self.store = store
         self.cur = store.db.cursor()
-        self.summary = ApplySummary()
         self.cur.execute("BEGIN IMMEDIATE")
         self.open = True
         self.cur.execute(_DROP_OLD_CACHE)
-        self.empty = self.cur.execute("SELECT 1 FROM nodes LIMIT 1").fetchone() is None
-        self.rel_count: int | None = 0 if self.empty else None
-        self.touched: set[str] = set()  # deals whose earlier party rows were read
-        self.party_before: set[tuple] = set()  # their rows before the load, less those given again
-        owned = {k.label: [f.rel for f in k.rel_fields] for k in MODEL.kinds.values() if k.label}
-        self.owned = owned
-        self.all_owned = sorted({t for ts in owned.values() for t in ts})
+        self.planner = LoadPlanner(_Stored(store, self.cur))
+        self.summary = self.planner.summary
+        self.rel_count: int | None = 0 if self.planner.empty else None
 
     def write(self, batch: Batch) -> None:
         with paused_gc():
-            self._write(batch)
+            self._carry_out(self.planner.part(batch))
 
-    def _write(self, batch: Batch) -> None:
-        cur, store, summary = self.cur, self.store, self.summary
-        old = {} if self.empty else {nid: (label, props) for nid, label, props in store._in_chunks(
-            "SELECT id, label, props FROM nodes WHERE id IN ({marks})",
-            [n.id for n in batch.nodes])}
-        changed, owners = [], {}
-        for node in batch.nodes:
-            props = _dumps(node.props)
-            prev = old.get(node.id)
-            if prev is None:
-                summary.created += 1
-                changed.append((node, props))
-                continue
-            if prev == (node.label, props):
-                summary.unchanged += 1
-            else:
-                summary.updated += 1
-                changed.append((node, props))
-            for t in (self.all_owned if prev[0] != node.label else self.owned.get(node.label, [])):
-                owners.setdefault(t, []).append(node.id)
+    def _carry_out(self, part: Part) -> None:
+        cur, store = self.cur, self.store
+        changed = [(n, _dumps(n.props)) for n in part.created] + part.updated
         cur.executemany("INSERT OR REPLACE INTO nodes VALUES (?,?,?)",
                         [(n.id, n.label, props) for n, props in changed])
-        if old:
-            cur.executemany("DELETE FROM names WHERE id=?",
-                            [(n.id,) for n, _ in changed if n.id in old])
+        if part.updated:
+            cur.executemany("DELETE FROM names WHERE id=?", [(n.id,) for n, _ in part.updated])
         cur.executemany("INSERT OR IGNORE INTO names VALUES (?,?)",
                         [(k, n.id) for n, _ in changed for k in _name_keys(n)])
-
-        # relationships owned by the nodes of this batch: compare, apply the difference
-        before: set[tuple] = set()
-        for t, ids in owners.items():
-            before.update(store._in_chunks(
-                "SELECT src, type, dst, role, props FROM rels "
-                f"WHERE type='{MODEL.rel_type(t)}' AND src IN ({{marks}})", ids))
-        after = _rel_rows(batch.rels)
-        if not self.empty:
-            created = {n.id for n, _ in changed if n.id not in old}
-            fresh = sorted(d for d in batch.party_deals
-                           if d not in created and d not in self.touched)
-            self.touched.update(batch.party_deals)
-            store._ensure_rel_index()
-            self.party_before.update(store._in_chunks(
-                "SELECT src, type, dst, role, props FROM rels "
-                f"WHERE type='{_PARTY}' AND dst IN ({{marks}})", fresh))
-        if self.party_before:
-            kept = after & self.party_before
-            self.party_before -= kept  # a load never gives one party row twice
-            after -= kept
-        gone, new = before - after, after - before
-        cur.executemany("DELETE FROM rels WHERE src=? AND type=? AND dst=? AND role=?",
-                        [g[:4] for g in sorted(gone)])
+        # with the properties: a party row whose note changed was replaced by its new
+        # row (same key) before the last part deletes the rows deals no longer have
+        cur.executemany("DELETE FROM rels WHERE src=? AND type=? AND dst=? AND role=? "
+                        "AND props=?", part.gone)
+        new = part.new
         if len(new) >= _REBUILD_INDEX_AT and not store._rel_index_dropped:
             if self.rel_count is None:
                 self.rel_count = cur.execute("SELECT COUNT(*) FROM rels").fetchone()[0]
             if 2 * len(new) >= self.rel_count:
                 cur.execute("DROP INDEX IF EXISTS rels_by_dst")
                 store._rel_index_dropped = True
-        # in order of start node, for locality in the primary key (a full sort of the
-        # tuples takes 3x longer; a batch never holds two rows with one key)
-        cur.executemany("INSERT OR REPLACE INTO rels VALUES (?,?,?,?,?)",
-                        sorted(new, key=itemgetter(0)))
+        # in order of start node, for locality in the primary key (the planner sorts them;
+        # a batch never holds two rows with one key)
+        cur.executemany("INSERT OR REPLACE INTO rels VALUES (?,?,?,?,?)", new)
         if self.rel_count is not None:
             self.rel_count += len(new)
-        summary.rels_added += len(new)
-        summary.rels_removed += len(gone)
 
     def commit(self) -> ApplySummary:
         cur, summary = self.cur, self.summary
         try:
-            gone = self.party_before
-            cur.executemany("DELETE FROM rels WHERE src=? AND type=? AND dst=? AND role=?",
-                            [g[:4] for g in sorted(gone)])
-            summary.rels_removed += len(gone)
+            self._carry_out(self.planner.finish())
             self.store._ensure_rel_index()
             if self.model_extension is not None:
                 cur.execute("INSERT OR REPLACE INTO meta VALUES ('model_extension', ?)",

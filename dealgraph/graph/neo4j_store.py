@@ -7,7 +7,8 @@ write transaction, so a load is atomic here too, unless it writes more than
 ``ATOMIC_ROWS`` nodes and relationships: such a load (an initial import of
 hundreds of thousands of deals) is committed in transactions of ``TX_ROWS`` rows,
 which a server's transaction memory can hold, while one transaction keeps the
-load lock (see ``_write_in_parts``). Only values travel as
+load lock (see ``_Load``). What a load changes is the load planner's
+(``dealgraph.graph.plan``); this module only writes it. Only values travel as
 parameters; labels and relationship types in query text come from the model
 (``MODEL.label`` / ``MODEL.rel_type`` refuse anything else). Reads use read
 routing, so the same code works against a cluster.
@@ -15,6 +16,10 @@ routing, so the same code works against a cluster.
 
 from __future__ import annotations
 
+import json
+import queue
+import tempfile
+import threading
 from contextlib import contextmanager
 from typing import Iterable
 
@@ -30,8 +35,9 @@ from .notifications import driver_config
 from .neo4j_schema import FORMAT, FORMAT_LABEL, KEY_LABELS, NAME_KEYS, WITHOUT_NAME_KEYS, \
     companion_keys, companion_set, derived_props, migrate_statements, name_keys_text, \
     outdated_query, schema_statements
+from .plan import LoadPlanner, Part, RelRow, StoredState, dumps
 from .records import ApplySummary, Batch, Node, Rel, Subgraph
-from .store import Store, entity_field, paused_gc
+from .store import Store, StoreWriter, entity_field, paused_gc
 
 __all__ = ["Neo4jStore"]
 
@@ -46,7 +52,7 @@ MEMORY_ERROR = "Neo.TransientError.General.MemoryPoolOutOfMemoryError"
 URI_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 ENTITY_LABELS = tuple(MODEL.kinds[k].label for k in MODEL.entity_kinds)
 # Not a model label: a node that exists only inside a write transaction, whose MERGE (on a
-# uniqueness constraint) makes concurrent loads wait for each other; see _apply_tx.
+# uniqueness constraint) makes concurrent loads wait for each other; see _Load.
 LOAD_LOCK = "DealgraphLoadLock"
 # Not a model label either: the one node {id: 'model'} that keeps the store's model extension
 # as JSON (see dealgraph.graph.extension); no saved query or export reads it.
@@ -283,20 +289,21 @@ class Neo4jStore(Store):
 
     # -- writes ----------------------------------------------------------------
     def apply(self, batch: Batch) -> ApplySummary:
-        if self.outdated:  # loading again migrates: never a mix of old and new dates
-            self.migrate()
-        self._parts_committed = 0
-        if batch.model_extension is not None:
-            try:
-                self._ensure_types(MODEL)
-            except (ServiceUnavailable, SessionExpired) as exc:
-                raise StoreUnavailable(f"lost Neo4j at {self.uri} ({_reason(exc)})") from None
+        with self.writer() as load:
+            load.model_extension = getattr(batch, "model_extension", None)
+            load.write(batch)
+            return load.commit()
+
+    def writer(self) -> "_Load":
+        """A load written batch by batch as the loader validates it (see ``_Load``)."""
+        return _Load(self)
+
+    @contextmanager
+    def _write_errors(self):
+        """What a failed write tells the user: one line, and whether part of the load was
+        committed."""
         try:
-            with self._session(write=True) as session, paused_gc():
-                summary = session.execute_write(self._apply_tx, batch)
-            if batch.model_extension is not None:
-                self.model_extension = batch.model_extension
-            return summary
+            yield
         except IncompleteCommit as exc:
             raise StoreUnavailable(
                 f"lost Neo4j at {self.uri} while committing ({_reason(exc)}); the load may or "
@@ -321,160 +328,22 @@ class Neo4jStore(Store):
                     "part of this load is in the store: running it again completes it")
         return f"the transaction was {verb}, so nothing of this load is in the store"
 
-    def _apply_tx(self, tx, batch: Batch) -> ApplySummary:
-        # 0. one load at a time: this MERGE waits on the constraint's index entry until any
-        # other load's transaction ends, so what follows reads what that load committed
-        # (two loads at once would otherwise both create a node or a relationship). The node
-        # is deleted again before the commit.
-        tx.run(f"MERGE (:{LOAD_LOCK} {{id: 'load'}})").consume()
-        summary, writes = self._plan(tx, batch)
-        if sum(len(rows) for _, rows in writes) <= self.atomic_rows:
-            for cypher, rows in writes:
-                # not consumed one by one: the driver sends the next statement while the
-                # server runs this one; the commit waits for all of them
-                tx.run(cypher, rows=rows)
-        else:
-            self._write_in_parts(tx, writes)
-        if batch.model_extension is not None:
-            tx.run(f"MERGE (m:{META} {{id: 'model'}}) SET m.extension = $e",
-                   e=batch.model_extension.to_json()).consume()
-        tx.run(f"MERGE (m:{FORMAT_LABEL} {{id: 'store'}}) SET m.format = $f", f=FORMAT).consume()
-        tx.run(f"MATCH (n:{LOAD_LOCK} {{id: 'load'}}) DELETE n").consume()
-        return summary
+    _parts_committed = 0
 
-    def _write_in_parts(self, lock_tx, writes: list[tuple[str, list]]) -> None:
-        """Commit ``writes`` in order, in transactions of at most ``tx_rows`` rows, from a
-        second session, while ``lock_tx`` stays open holding the load lock: other loads
-        wait as they do for a one-transaction load, and if this process dies the server
-        ends ``lock_tx`` and so frees the lock. Nodes are written before relationships and
-        deletions before creations, so what a crash leaves is a state from which loading
-        the same files again (a fresh diff) completes the load."""
-        parts: list[list[tuple[str, list]]] = [[]]
-        size = 0
-        for cypher, rows in writes:
-            if size and size + len(rows) > self.tx_rows:
-                parts.append([])
-                size = 0
-            parts[-1].append((cypher, rows))
-            size += len(rows)
-        with self._session(write=True) as session:
-            for part in parts:
-                lock_tx.run("RETURN 1").consume()  # the lock is still held
-                tx = session.begin_transaction()
-                try:
-                    for cypher, rows in part:
-                        tx.run(cypher, rows=rows)
-                    tx.commit()
-                finally:
-                    tx.close()
-                self._parts_committed += 1
+    def _begin_parts(self, lock_tx) -> None:
+        """Called once before the first part of a load too big for one transaction is
+        committed (while ``lock_tx`` holds the load lock); a hook for tests."""
+
+    def _part_committed(self) -> None:
+        """Called in the writer thread after each part of a big load is committed; a hook
+        for tests."""
 
     def _plan(self, tx, batch: Batch) -> tuple[ApplySummary, list[tuple[str, list]]]:
-        """Compare ``batch`` with the store; the summary and the writes, in order, as
-        (Cypher, rows) pairs of at most ``CHUNK`` rows."""
-        summary = ApplySummary()
-        writes: list[tuple[str, list]] = []
-        labels = {n.id: n.label for n in batch.nodes}
-        # an empty store (a first import) has nothing to compare with
-        empty = all(tx.run(f"MATCH (n:{MODEL.label(k)}) RETURN count(n) AS n").single()["n"] == 0
-                    for k in KEY_LABELS)
-        # 1. compare with what is stored, and write only changed nodes
-        existing: dict[str, tuple[str, dict]] = {}
-        by_key: dict[str, list[str]] = {}
-        for n in ([] if empty else batch.nodes):
-            by_key.setdefault(key_label(n.label), []).append(n.id)
-        for klabel, ids in by_key.items():
-            for chunk in _chunks(ids):
-                for rec in tx.run(f"MATCH (n:{MODEL.label(klabel)}) WHERE n.id IN $ids RETURN n",
-                                  ids=chunk):
-                    node = _node(rec["n"])
-                    existing[node.id] = (node.label, node.props)
-        created: dict[str, list[dict]] = {}
-        updated: dict[str, list[dict]] = {}
-        for n in batch.nodes:
-            old = existing.get(n.id)
-            row = {"id": n.id, **n.props, **derived_props(n.label, n.id, n.props)}
-            if old is None:
-                summary.created += 1
-                created.setdefault(n.label, []).append(row)
-            elif old == (n.label, n.props):
-                summary.unchanged += 1
-            else:
-                summary.updated += 1
-                updated.setdefault(n.label, []).append(row)
-        for label, rows in created.items():
-            both = ":".join(MODEL.label(x) for x in dict.fromkeys([key_label(label), label]))
-            cypher = f"UNWIND $rows AS row CREATE (n:{both}) SET n = row{companion_set(label, 'n', 'row')}"
-            writes.extend((cypher, chunk) for chunk in _chunks(rows))
-        for label, rows in updated.items():
-            klabel = key_label(label)
-            others = [lab for lab in ENTITY_LABELS if lab != label] if klabel == ENTITY_LABEL else []
-            remove = f" REMOVE n:{':'.join(MODEL.label(o) for o in others)}" if others else ""
-            extra = f" SET n:{MODEL.label(label)}" if klabel != label else ""
-            cypher = (f"UNWIND $rows AS row MATCH (n:{MODEL.label(klabel)} {{id: row.id}}) "
-                      f"SET n = row{companion_set(label, 'n', 'row')}{remove}{extra}")
-            writes.extend((cypher, chunk) for chunk in _chunks(rows))
-
-        # 2. replace owned relationships: read the old ones, delete the gone, create the new
-        # (only nodes that existed before this load can have any)
-        before: set[tuple] = set()
-        owned = {k.label: sorted({f.rel for f in k.rel_fields}) for k in MODEL.kinds.values()
-                 if k.label}
-        # an entity owns the relationships of every entity kind: one that changed kind loses
-        # those of its old kind (also when a load that changed the kind stopped half-way)
-        entity_owned = sorted({t for lab in ENTITY_LABELS for t in owned.get(lab, [])})
-        for label in {n.label for n in batch.nodes}:
-            kl = MODEL.label(key_label(label))
-            types = entity_owned if kl == ENTITY_LABEL else owned.get(label) or []
-            if not types:
-                continue
-            ids = [n.id for n in batch.nodes if n.label == label and n.id in existing]
-            rtypes = "|".join(MODEL.rel_type(t) for t in types)
-            for chunk in _chunks(ids):
-                for rec in tx.run(f"MATCH (a:{kl})-[r:{rtypes}]->(b) WHERE a.id IN $ids "
-                                  "RETURN a.id AS src, type(r) AS type, b.id AS dst, "
-                                  "properties(r) AS props", ids=chunk):
-                    before.add(_relkey(rec["src"], rec["type"], rec["dst"], rec["props"]))
-        party = MODEL.rel_type(MODEL.kinds["Party"].rel)
-        deals = [] if empty else sorted(d for d in batch.party_deals
-                                        if d in existing or d not in labels)
-        for chunk in _chunks(deals):
-            for rec in tx.run(f"MATCH (a:{ENTITY_LABEL})-[r:{party}]->(d:Deal) WHERE d.id IN $ids "
-                              "RETURN a.id AS src, d.id AS dst, properties(r) AS props", ids=chunk):
-                before.add(_relkey(rec["src"], party, rec["dst"], rec["props"]))
-        after = {_relkey(r.src, r.type, r.dst, r.props) for r in batch.rels}
-        gone = before - after
-        new = after - before
-        summary.rels_removed, summary.rels_added = len(gone), len(new)
-        ends = {k[0] for k in gone | new} | {k[2] for k in gone | new}
-        stored_labels = {} if empty else self._labels_tx(tx, {i for i in ends if i not in labels})
-        stored_labels.update(labels)
-        # rows are [src, dst, props] lists: a third of the bytes of maps with key names
-        for (typ, sl, dl), rows in _group(gone, stored_labels).items():
-            cypher = (f"UNWIND $rows AS row MATCH (a:{sl} {{id: row[0]}})"
-                      f"-[r:{MODEL.rel_type(typ)}]->(b:{dl} {{id: row[1]}}) "
-                      "WHERE properties(r) = row[2] DELETE r")
-            writes.extend((cypher, chunk) for chunk in _chunks(rows))
-        for (typ, sl, dl), rows in _group(new, stored_labels).items():
-            with_props = any(row[2] for row in rows)
-            if not with_props:
-                rows = [row[:2] for row in rows]
-            cypher = (f"UNWIND $rows AS row MATCH (a:{sl} {{id: row[0]}}) "
-                      f"MATCH (b:{dl} {{id: row[1]}}) "
-                      f"CREATE (a)-[r:{MODEL.rel_type(typ)}]->(b)"
-                      + (" SET r = row[2]" if with_props else ""))
-            writes.extend((cypher, chunk) for chunk in _chunks(rows))
-        return summary, writes
-
-    def _labels_tx(self, tx, ids: set[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
-        ids = sorted(ids)
-        for klabel in KEY_LABELS:
-            for chunk in _chunks(ids):
-                for rec in tx.run(f"MATCH (n:{MODEL.label(klabel)}) WHERE n.id IN $ids "
-                                  "RETURN n.id AS id, labels(n) AS labels", ids=chunk):
-                    out[rec["id"]] = _kind_label(rec["labels"])
-        return out
+        """The summary and the writes, as (Cypher, rows) pairs in order, of loading
+        ``batch`` as one batch, read in ``tx`` (for tests and inspection: loads stream)."""
+        planner = LoadPlanner(_Stored(self, tx), ends_first=True)
+        writes = _statements(planner.part(batch)) + _statements(planner.finish())
+        return planner.summary, writes
 
     def clear(self) -> None:
         labels = "|".join(MODEL.label(k) for k in KEY_LABELS)
@@ -613,19 +482,364 @@ def _reason(exc: Exception) -> str:
     return text[:200]
 
 
-def _relkey(src: str, typ: str, dst: str, props: dict) -> tuple:
-    items = props.items()
-    return (src, typ, dst, tuple(sorted(items)) if len(items) > 1 else tuple(items))
+# -- the writer: what the planner planned, as Cypher --------------------------------------
+
+class _Stored(StoredState):
+    """What the planner reads from Neo4j, in the load's transaction ``tx`` (which holds the
+    load lock), CHUNK ids a statement; each read asks the three key labels' indexes at once."""
+
+    def __init__(self, store: "Neo4jStore", tx):
+        self.store, self.tx = store, tx
+
+    def _union(self, match: str, ret: str, ids: list[str]):
+        query = " UNION ALL ".join(f"MATCH {match.format(label=MODEL.label(k))} "
+                                   f"WHERE n.id IN $ids RETURN {ret}" for k in KEY_LABELS)
+        for chunk in _chunks(ids):
+            yield from self.tx.run(query, ids=chunk)
+
+    def is_empty(self) -> bool:
+        return self.tx.run(" UNION ALL ".join(
+            f"MATCH (n:{MODEL.label(k)}) RETURN n.id AS id LIMIT 1" for k in KEY_LABELS)
+            ).peek() is None
+
+    def nodes(self, ids: list[str]) -> dict[str, tuple[str, str]]:
+        out = {}
+        for rec in self._union("(n:{label})", "n", ids):
+            node = _node(rec["n"])
+            out[node.id] = (node.label, dumps(node.props))
+        return out
+
+    def owned_rels(self, rel_types: list[str], src_ids: list[str]) -> list[RelRow]:
+        types = "|".join(MODEL.rel_type(t) for t in rel_types)
+        return [_rel_row(rec["src"], rec["type"], rec["dst"], rec["props"])
+                for rec in self._union(f"(n:{{label}})-[r:{types}]->(b)",
+                                       "n.id AS src, type(r) AS type, b.id AS dst, "
+                                       "properties(r) AS props", src_ids)]
+
+    def party_rels(self, deal_ids: list[str]) -> list[RelRow]:
+        party = MODEL.rel_type(MODEL.kinds["Party"].rel)
+        out = []
+        for chunk in _chunks(deal_ids):
+            out += [_rel_row(rec["src"], party, rec["dst"], rec["props"])
+                    for rec in self.tx.run(
+                        f"MATCH (a:{ENTITY_LABEL})-[r:{party}]->(d:Deal) WHERE d.id IN $ids "
+                        "RETURN a.id AS src, d.id AS dst, properties(r) AS props", ids=chunk)]
+        return out
+
+    def stored_ids(self, ids: list[str]) -> set[str]:
+        return {rec["id"] for rec in self._union("(n:{label})", "n.id AS id", ids)}
 
 
-def _group(keys: set[tuple], labels: dict[str, str]) -> dict[tuple, list[list]]:
-    """Relationship keys as [src, dst, props] rows, by (type, start label, end label)."""
-    out: dict[tuple, list[list]] = {}
+def _rel_row(src: str, typ: str, dst: str, props: dict) -> RelRow:
+    return (src, typ, dst, props.get("role", ""), dumps(props))
+
+
+def _end_labels() -> dict[tuple[str, int], str]:
+    """(relationship type, 0 for the start / 2 for the end) -> the label expression that
+    finds that end by id: one key label where the model allows only one, else several."""
+    ends: dict[tuple[str, int], set] = {}
+    for kind in MODEL.kinds.values():
+        if kind.is_node:
+            for f in kind.rel_fields:
+                ends.setdefault((f.rel, 0), set()).add(key_label(kind.label))
+                ends.setdefault((f.rel, 2), set()).update(
+                    key_label(MODEL.kinds[k].label) for k in f.ref)
+        elif kind.rel:
+            ends.setdefault((kind.rel, 0), set()).update(
+                key_label(MODEL.kinds[k].label) for k in kind.fields["entity"].ref)
+            ends.setdefault((kind.rel, 2), set()).update(
+                key_label(MODEL.kinds[k].label) for k in kind.fields["deal"].ref)
+    return {(MODEL.rel_type(t), end): "|".join(MODEL.label(x) for x in sorted(labels))
+            for (t, end), labels in ends.items()}
+
+
+class _PropsText:
+    """json.loads of relationship property texts, each distinct text parsed once."""
+
+    def __init__(self):
+        self.seen: dict[str, dict] = {}
+
+    def __call__(self, text: str) -> dict:
+        props = self.seen.get(text)
+        if props is None:
+            props = self.seen[text] = json.loads(text)
+        return props
+
+
+def _statements(part: Part) -> list[tuple[str, list]]:
+    """A planner's part as (Cypher, rows) pairs of at most CHUNK rows, in order: nodes
+    created, nodes updated, relationships deleted, relationships created. Relationship
+    ends are found by id through the key label's uniqueness index: the label of a node of
+    the part's batch, else the one the model allows for that end."""
+    writes: list[tuple[str, list]] = []
+    created: dict[str, list[dict]] = {}
+    for n in part.created:
+        created.setdefault(n.label, []).append(
+            {"id": n.id, **n.props, **derived_props(n.label, n.id, n.props)})
+    for label, rows in created.items():
+        both = ":".join(MODEL.label(x) for x in dict.fromkeys([key_label(label), label]))
+        cypher = f"UNWIND $rows AS row CREATE (n:{both}) SET n = row{companion_set(label, 'n', 'row')}"
+        writes.extend((cypher, chunk) for chunk in _chunks(rows))
+    updated: dict[str, list[dict]] = {}
+    for n, _ in part.updated:
+        updated.setdefault(n.label, []).append(
+            {"id": n.id, **n.props, **derived_props(n.label, n.id, n.props)})
+    for label, rows in updated.items():
+        klabel = key_label(label)
+        others = [lab for lab in ENTITY_LABELS if lab != label] if klabel == ENTITY_LABEL else []
+        remove = f" REMOVE n:{':'.join(MODEL.label(o) for o in others)}" if others else ""
+        extra = f" SET n:{MODEL.label(label)}" if klabel != label else ""
+        cypher = (f"UNWIND $rows AS row MATCH (n:{MODEL.label(klabel)} {{id: row.id}}) "
+                  f"SET n = row{companion_set(label, 'n', 'row')}{remove}{extra}")
+        writes.extend((cypher, chunk) for chunk in _chunks(rows))
+    props = _PropsText()
+    # rows are [src, dst, props] lists: a third of the bytes of maps with key names
+    for (typ, sl, dl), rows in _group(part.gone, part.labels, props).items():
+        cypher = (f"UNWIND $rows AS row MATCH (a:{sl} {{id: row[0]}})"
+                  f"-[r:{typ}]->(b:{dl} {{id: row[1]}}) "
+                  "WHERE properties(r) = coalesce(row[2], {}) DELETE r")
+        writes.extend((cypher, chunk) for chunk in _chunks(rows))
+    for (typ, sl, dl), rows in _group(part.new, part.labels, props).items():
+        with_props = any(len(row) > 2 for row in rows)
+        cypher = (f"UNWIND $rows AS row MATCH (a:{sl} {{id: row[0]}}) "
+                  f"MATCH (b:{dl} {{id: row[1]}}) "
+                  f"CREATE (a)-[r:{typ}]->(b)"
+                  + (" SET r = coalesce(row[2], {})" if with_props else ""))
+        writes.extend((cypher, chunk) for chunk in _chunks(rows))
+    return writes
+
+
+_END_LABELS: dict[int, dict] = {}
+
+
+def _group(rels: list[RelRow], labels: dict[str, str], props: _PropsText
+           ) -> dict[tuple, list[list]]:
+    """Relationship rows as [src, dst] or [src, dst, props] lists, by (type, start label
+    expression, end label expression)."""
+    ends = _END_LABELS.get(id(MODEL))
+    if ends is None:
+        ends = _END_LABELS[id(MODEL)] = _end_labels()
+    anything = "|".join(MODEL.label(k) for k in KEY_LABELS)
     key_labels = {label: MODEL.label(key_label(label)) for label in set(labels.values())}
-    for src, typ, dst, props in sorted(keys):
-        group = (typ, key_labels[labels[src]], key_labels[labels[dst]])
+    out: dict[tuple, list[list]] = {}
+    for src, typ, dst, _role, text in rels:
+        sl, dl = labels.get(src), labels.get(dst)
+        group = (typ, key_labels[sl] if sl else ends.get((typ, 0), anything),
+                 key_labels[dl] if dl else ends.get((typ, 2), anything))
         rows = out.get(group)
         if rows is None:
             rows = out[group] = []
-        rows.append([src, dst, dict(props)])
+        rows.append([src, dst] if text == "{}" else [src, dst, props(text)])
     return out
+
+
+class _Load(StoreWriter):
+    """One load into Neo4j, carried out part by part as the planner plans each batch.
+
+    The load lock is taken (a MERGE on the uniquely constrained ``DealgraphLoadLock``
+    node) by the load's first transaction, which also does every read of the planner.
+    Parts are kept by the loader until they add up to more than ``atomic_rows`` rows: a
+    load that stays under that is written in that one transaction at ``commit``
+    (atomic). A bigger one is spilled to a temporary file (JSON lines, read back by this
+    writer only), so the loader holds at most ``atomic_rows`` rows of difference, and
+    nothing is written before ``commit``: a load the validation refuses, even in its
+    last batch, leaves the store as it was. At ``commit`` the parts are committed in
+    transactions of ``tx_rows`` rows from a second session and a background thread
+    (which writes while the next part is read back), while the first transaction stays
+    open with the lock. Each part writes its nodes, then deletes, then creates
+    relationships, and a relationship waits until both its ends are written (see
+    ``LoadPlanner``), so what a stopped load leaves is a state from which loading the
+    same files again completes it.
+    """
+
+    def __init__(self, store: Neo4jStore):
+        self.store = store
+        store._parts_committed = 0
+        self.session = self.tx = self.planner = None
+        self.summary = ApplySummary()
+        self.buffer: list[tuple[str, list]] = []  # the parts while the load may be atomic
+        self.buffered = 0
+        self.spill = None  # the temporary file of a load committed in parts
+        self.open = True
+
+    def _begin(self) -> None:
+        if self.tx is not None:
+            return
+        store = self.store
+        if store.outdated:  # loading again migrates: never a mix of old and new dates
+            store.migrate()
+        if self.model_extension is not None:
+            store._ensure_types(MODEL)  # schema changes: before the load's transaction
+        self.session = store._session(write=True)
+        self.tx = self.session.begin_transaction()
+        # one load at a time: this MERGE waits on the constraint's index entry until any
+        # other load's transaction ends, so what follows reads what that load committed
+        # (two loads at once would otherwise both create a node or a relationship). The
+        # node is deleted again before the commit.
+        self.tx.run(f"MERGE (:{LOAD_LOCK} {{id: 'load'}})").consume()
+        self.planner = LoadPlanner(_Stored(store, self.tx), ends_first=True)
+        self.summary = self.planner.summary
+
+    def write(self, batch: Batch) -> None:
+        with self.store._write_errors(), paused_gc():
+            self._begin()
+            self._keep(_statements(self.planner.part(batch)))
+
+    def _keep(self, writes: list[tuple[str, list]]) -> None:
+        if self.spill is None:
+            self.buffer += writes
+            self.buffered += sum(len(rows) for _, rows in writes)
+            if self.buffered <= self.store.atomic_rows:
+                return
+            self.spill = tempfile.TemporaryFile("w+", encoding="utf-8",
+                                                prefix="dealgraph-load-")
+            writes, self.buffer = self.buffer, []
+        for cypher, rows in writes:
+            self.spill.write(_spill_dumps([cypher, rows]))
+            self.spill.write("\n")
+
+    def commit(self) -> ApplySummary:
+        store = self.store
+        try:
+            with store._write_errors(), paused_gc():
+                self._begin()
+                self._keep(_statements(self.planner.finish()))
+                if self.spill is not None:
+                    self._commit_parts()
+                for cypher, rows in self.buffer:
+                    # not consumed one by one: the driver sends the next statement while
+                    # the server runs this one; the commit waits for all of them
+                    self.tx.run(cypher, rows=rows)
+                self.buffer = []
+                tx = self.tx
+                if self.model_extension is not None:
+                    tx.run(f"MERGE (m:{META} {{id: 'model'}}) SET m.extension = $e",
+                           e=self.model_extension.to_json()).consume()
+                tx.run(f"MERGE (m:{FORMAT_LABEL} {{id: 'store'}}) SET m.format = $f",
+                       f=FORMAT).consume()
+                tx.run(f"MATCH (n:{LOAD_LOCK} {{id: 'load'}}) DELETE n").consume()
+                tx.commit()
+        finally:
+            self.rollback()
+        if self.model_extension is not None:
+            store.model_extension = self.model_extension
+        return self.summary
+
+    def _commit_parts(self) -> None:
+        self.store._begin_parts(self.tx)
+        sender = _PartSender(self.store, self.tx)
+        try:
+            self.spill.seek(0)
+            for line in self.spill:
+                cypher, rows = json.loads(line)
+                sender.add([(cypher, rows)])
+            sender.finish()
+        finally:
+            sender.stop()
+
+    def rollback(self) -> None:
+        """Roll back what is not committed yet (all of a one-transaction load; the parts
+        not committed of a bigger one), free the lock and drop the temporary file."""
+        if not self.open:
+            return
+        self.open = False
+        if self.spill is not None:
+            self.spill.close()
+        try:
+            if self.tx is not None:
+                self.tx.close()
+        except (DriverError, Neo4jError):
+            pass
+        finally:
+            if self.session is not None:
+                self.session.close()
+
+
+# the parts of a big load in its temporary file: values only (text, numbers, lists, maps)
+_spill_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+class _PartSender:
+    """Commits parts of a load (transactions of at most ``store.tx_rows`` rows) from a
+    second session in a background thread, in order, while the loader reads the next
+    part back. At most two parts wait. An error stops the thread and is raised in the
+    loader at its next call."""
+
+    def __init__(self, store: Neo4jStore, lock_tx):
+        self.store, self.lock_tx = store, lock_tx
+        self.part: list[tuple[str, list]] = []
+        self.rows = 0
+        self.queue: queue.Queue = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="dealgraph-load-parts",
+                                       daemon=True)
+        self.thread.start()
+
+    def add(self, writes: list[tuple[str, list]]) -> None:
+        size = self.store.tx_rows
+        for cypher, rows in writes:
+            for i in range(0, len(rows), size):
+                chunk = rows[i:i + size]
+                if self.rows and self.rows + len(chunk) > size:
+                    self._put()
+                self.part.append((cypher, chunk))
+                self.rows += len(chunk)
+        if self.rows >= size:
+            self._put()
+
+    def _put(self) -> None:
+        self._check()
+        self.lock_tx.run("RETURN 1").consume()  # the lock is still held
+        part, self.part, self.rows = self.part, [], 0
+        while True:
+            try:
+                self.queue.put(part, timeout=1)
+                return
+            except queue.Full:
+                self._check()
+
+    def _check(self) -> None:
+        if self.error is not None:
+            raise self.error
+        if not self.thread.is_alive():
+            raise DealgraphError("the load's writer thread stopped")
+
+    def finish(self) -> None:
+        """Commit what is left and wait for every part."""
+        if self.part:
+            self._put()
+        self._check()
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> None:
+        if self.thread.is_alive():
+            self.error = self.error or DealgraphError("load stopped")
+            try:
+                while True:
+                    self.queue.get_nowait()
+            except queue.Empty:
+                pass
+            self.queue.put(None)
+            self.thread.join()
+
+    def _run(self) -> None:
+        try:
+            with self.store._session(write=True) as session:
+                while True:
+                    part = self.queue.get()
+                    if part is None or self.error is not None:
+                        return
+                    tx = session.begin_transaction()
+                    try:
+                        for cypher, rows in part:
+                            tx.run(cypher, rows=rows)
+                        tx.commit()
+                    finally:
+                        tx.close()
+                    self.store._parts_committed += 1
+                    self.store._part_committed()
+        except BaseException as exc:  # noqa: BLE001 - raised in the loader's thread
+            self.error = exc

@@ -187,14 +187,13 @@ def test_a_load_in_parts_keeps_the_load_lock_until_its_last_commit(neo4j_setting
     class Probing(Neo4jStore):
         probes: list = []
 
-        def _write_in_parts(self, lock_tx, writes):
+        def _begin_parts(self, lock_tx):
             with self.driver.session() as other:
                 try:
                     other.run(Query("MERGE (:DealgraphLoadLock {id: 'load'})", timeout=1)).consume()
                     self.probes.append("lock taken")
                 except Neo4jError:
                     self.probes.append("waited")
-            super()._write_in_parts(lock_tx, writes)
 
     probing = _small_parts(Probing(neo4j_settings))
     try:
