@@ -39,7 +39,7 @@ from typing import Iterable
 from ..errors import DealgraphError, ParameterError
 from ..graph.model import MODEL
 from ..graph.records import Subgraph
-from ..graph.select import Selection, select_subgraph
+from ..graph.select import Selection, WholeGraph, select_subgraph
 from ..graph.store import Store
 from ..report import task
 
@@ -183,7 +183,7 @@ def export_subgraph(subgraph: Subgraph, fmt: str, path, context: ExportContext |
     """
     module = format_module(fmt)
     context = context or ExportContext()
-    if not subgraph.nodes:
+    if not len(subgraph):
         raise DealgraphError(f"the selection is empty: {context.question} matched nothing; "
                              "nothing written")
     path = Path(path)
@@ -234,8 +234,14 @@ def write_export(sub: Subgraph, fmt: str, path, *, question: str, title: str | N
     what selected it (it titles the files unless ``title`` is given)."""
     context = ExportContext(title=title or _default_title(question), question=question,
                             backend=backend)
-    paths = export_subgraph(sub, fmt, path, context)
     order = sorted(MODEL.node_kinds, key=lambda k: (not MODEL.kinds[k].entity, k != "Deal"))
+    if isinstance(sub, WholeGraph):  # written from one snapshot, a part at a time
+        with sub.store.reading():
+            paths = export_subgraph(sub, fmt, path, context)
+            by_label, rels = sub.counts()
+        counts = {MODEL.kinds[k].label: by_label.get(MODEL.kinds[k].label, 0) for k in order}
+        return ExportResult(fmt, paths, counts, rels, question)
+    paths = export_subgraph(sub, fmt, path, context)
     counts = {MODEL.kinds[k].label: len(sub.of_label(MODEL.kinds[k].label)) for k in order}
     return ExportResult(fmt, paths, counts, len(sub.rels), question)
 

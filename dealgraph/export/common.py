@@ -18,6 +18,8 @@ from pathlib import Path
 
 from ..graph.model import MODEL, active_model
 from ..graph.records import Node, Rel, Subgraph
+from ..graph.select import WholeGraph
+from ..graph.store import node_order_key, rel_order
 # The map's fill for deals whose status is in style.grey_status (rejected, cancelled, expired),
 # and its colour for kinds without one, so that exports look like the map.
 from ..viz.elements import DEFAULT_STYLE as _MAP_DEFAULT
@@ -26,7 +28,8 @@ from ..viz.elements import GREY
 __all__ = ["TYPE_ATTR", "LABEL_ATTR", "COLOR_ATTR", "RESERVED", "node_attrs", "rel_attrs", "flat",
            "flat_attrs", "attribute_types", "node_columns", "rel_columns", "list_fields",
            "node_colour", "node_shape", "GREY", "xml_text", "xml_attr", "write_text",
-           "write_bytes", "write_chunks", "ordered_nodes", "ordered_rels", "ordered_props", "edge_kind", "is_grey", "is_dashed"]
+           "write_bytes", "write_chunks", "ordered_nodes", "ordered_rels", "stream_nodes", "stream_rels",
+           "ordered_props", "edge_kind", "is_grey", "is_dashed"]
 
 TYPE_ATTR = "type"
 LABEL_ATTR = "label"
@@ -40,12 +43,26 @@ RESERVED = frozenset({TYPE_ATTR, LABEL_ATTR, COLOR_ATTR, "id", "source", "target
 
 def ordered_nodes(sub: Subgraph) -> list[Node]:
     """Nodes by kind in model order, then by id: the order every format writes."""
-    rank = {MODEL.kinds[k].label: i for i, k in enumerate(MODEL.node_kinds)}
-    return sorted(sub.nodes.values(), key=lambda n: (rank.get(n.label, len(rank)), n.id))
+    return sorted(sub.nodes.values(), key=node_order_key())
 
 
 def ordered_rels(sub: Subgraph) -> list[Rel]:
-    return sorted(sub.rels, key=lambda r: (r.type, r.src, r.dst, r.props.get("role", "")))
+    return sorted(sub.rels, key=rel_order)
+
+
+def stream_nodes(sub: Subgraph) -> Iterable[Node]:
+    """``ordered_nodes``, for a format that goes through them once: the whole graph of a
+    store (``WholeGraph``) is then read from the store a part at a time, not held."""
+    if isinstance(sub, WholeGraph) and sub.streamed:
+        return sub.store.iter_nodes()
+    return ordered_nodes(sub)
+
+
+def stream_rels(sub: Subgraph) -> Iterable[Rel]:
+    """``ordered_rels`` once through; see ``stream_nodes``."""
+    if isinstance(sub, WholeGraph) and sub.streamed:
+        return sub.store.iter_rels()
+    return ordered_rels(sub)
 
 
 _ORDERS: dict[int, tuple[dict, dict]] = {}
@@ -128,13 +145,15 @@ def node_columns(sub: Subgraph) -> list[str]:
     """``type``, ``label`` and every node property of the model (model order), plus any
     other property the subgraph's nodes carry."""
     order = _orders()[0]
-    extra = {k for n in sub.nodes.values() for k in n.props if k not in order}
+    nodes = stream_nodes(sub) if isinstance(sub, WholeGraph) else sub.nodes.values()
+    extra = {k for n in nodes for k in n.props if k not in order}
     return [TYPE_ATTR, LABEL_ATTR] + list(order) + sorted(extra)
 
 
 def rel_columns(sub: Subgraph) -> list[str]:
     order = _orders()[1]
-    extra = {k for r in sub.rels for k in r.props if k not in order}
+    rels = stream_rels(sub) if isinstance(sub, WholeGraph) else sub.rels
+    extra = {k for r in rels for k in r.props if k not in order}
     return [TYPE_ATTR] + list(order) + sorted(extra)
 
 

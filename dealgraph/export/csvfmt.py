@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from ..graph.records import Subgraph
-from .common import flat_attrs, node_attrs, node_columns, ordered_nodes, ordered_rels, \
-    rel_attrs, rel_columns, write_chunks
+from .common import flat_attrs, node_attrs, node_columns, rel_attrs, rel_columns, \
+    stream_nodes, stream_rels, write_chunks
 
 __all__ = ["write", "SUFFIX", "NODES", "EDGES"]
 
@@ -37,10 +37,10 @@ def write(sub: Subgraph, path: Path, context) -> list[Path]:
     gigabytes of rows)."""
     path = Path(path)
     ncols = ["id"] + node_columns(sub)
-    nodes = ({"id": n.id, **flat_attrs(node_attrs(n))} for n in ordered_nodes(sub))
+    nodes = ({"id": n.id, **flat_attrs(node_attrs(n))} for n in stream_nodes(sub))
     ecols = ["source", "target"] + rel_columns(sub)
     edges = ({"source": r.src, "target": r.dst, **flat_attrs(rel_attrs(r))}
-             for r in ordered_rels(sub))
+             for r in stream_rels(sub))
     return [write_chunks(path / NODES, _table(ncols, nodes)),
             write_chunks(path / EDGES, _table(ecols, edges))]
 

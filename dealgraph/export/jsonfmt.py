@@ -19,7 +19,8 @@ import json
 from pathlib import Path
 
 from ..graph.records import Subgraph, edge_key
-from .common import node_attrs, ordered_nodes, ordered_rels, rel_attrs, write_chunks
+from .common import node_attrs, ordered_nodes, ordered_rels, rel_attrs, stream_nodes, \
+    stream_rels, write_chunks
 
 __all__ = ["write", "to_data", "SUFFIX"]
 
@@ -55,9 +56,9 @@ def _chunks(sub: Subgraph, context):
     yield "{\n"
     for key in ("directed", "multigraph", "graph"):
         yield f" {json.dumps(key)}: {_dumps(head[key], 1)},\n"
-    nodes = ({"id": n.id, **node_attrs(n)} for n in ordered_nodes(sub))
+    nodes = ({"id": n.id, **node_attrs(n)} for n in stream_nodes(sub))
     links = ({"source": r.src, "target": r.dst, "key": edge_key(r.type, r.props),
-              **rel_attrs(r)} for r in ordered_rels(sub))
+              **rel_attrs(r)} for r in stream_rels(sub))
     for key, items, end in (("nodes", nodes, ",\n"), ("links", links, "\n")):
         yield f' "{key}": ['
         first = True

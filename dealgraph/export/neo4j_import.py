@@ -28,7 +28,7 @@ from ..graph.dates import DATE_FROM, DATE_TO, date_companions, date_fields
 from ..graph.model import ENTITY_LABEL, MODEL
 from ..graph.neo4j_schema import NAME_KEYS, derived_props
 from ..graph.records import Subgraph
-from .common import ordered_nodes, ordered_rels, write_text
+from .common import stream_nodes, stream_rels, write_text
 
 __all__ = ["write", "ARRAY_DELIMITER", "SUFFIX"]
 
@@ -107,7 +107,7 @@ def write(sub: Subgraph, path: Path, context) -> list[Path]:
     written: list[Path] = []
     args: list[str] = []
     by_label: dict[str, list] = {}
-    for node in ordered_nodes(sub):
+    for node in stream_nodes(sub):
         by_label.setdefault(node.label, []).append(node)
     for label, nodes in by_label.items():
         header = headers_for(nodes, label)
@@ -135,7 +135,7 @@ def write(sub: Subgraph, path: Path, context) -> list[Path]:
         written += [write_text(head, _csv([header])), write_text(data, _csv(rows))]
         args.append(f"--nodes={head.name},{data.name}")
     by_type: dict[str, list] = {}
-    for rel in ordered_rels(sub):
+    for rel in stream_rels(sub):
         by_type.setdefault(rel.type, []).append(rel)
     for rtype, rels in by_type.items():
         names = sorted({k for r in rels for k in r.props},

@@ -23,7 +23,7 @@ import sys
 import threading
 from pathlib import Path
 from contextlib import contextmanager
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import networkx as nx
 
@@ -33,7 +33,7 @@ from .model import MODEL, active_model
 from .plan import LoadPlanner, Part, StoredState, dumps
 from .records import ApplySummary, Batch, Node, Rel, Subgraph
 from .resolve import entity_keys, lookup_keys
-from .store import Store, StoreWriter, entity_field, paused_gc
+from .store import Store, StoreWriter, entity_field, node_labels_in_order, paused_gc
 
 __all__ = ["EmbeddedStore", "SCHEMA_VERSION"]
 
@@ -386,6 +386,34 @@ class EmbeddedStore(Store):
                     for src, typ, dst, props in self.db.execute(
                         "SELECT src, type, dst, props FROM rels ORDER BY src, type, dst, role")]
         return Subgraph(nodes, rels)
+
+    def iter_nodes(self) -> Iterator[Node]:
+        """``Store.iter_nodes`` from the nodes table, label by label in model order, each
+        in id order (the table's key), a cursor at a time."""
+        labels = node_labels_in_order()
+        marks = ",".join("?" * len(labels))
+        parts = [("SELECT id, label, props FROM nodes WHERE label = ? ORDER BY id", (label,))
+                 for label in labels]
+        parts.append((f"SELECT id, label, props FROM nodes WHERE label NOT IN ({marks}) "
+                      "ORDER BY id", tuple(labels)))
+        with self.reading(), self._reading("the nodes"):
+            for sql, args in parts:
+                for nid, label, props in self.db.execute(sql, args):
+                    yield Node(nid, label, _props(props))
+
+    def iter_rels(self) -> Iterator[Rel]:
+        """``Store.iter_rels`` from the rels table, type by type, each in key order."""
+        types = sorted(MODEL.relationships)
+        marks = ",".join("?" * len(types))
+        parts = [("SELECT src, type, dst, props FROM rels WHERE type = ? "
+                  "ORDER BY src, dst, role", (typ,)) for typ in types]
+        parts.append((f"SELECT src, type, dst, props FROM rels WHERE type NOT IN ({marks}) "
+                      "ORDER BY type, src, dst, role", tuple(types)))
+        rel_props = _RelProps()
+        with self.reading(), self._reading("the relationships"):
+            for sql, args in parts:
+                for src, typ, dst, props in self.db.execute(sql, args):
+                    yield Rel(src, typ, dst, rel_props(props))
 
     def neighbourhoods(self, entity_ids: Iterable[str], hops: int = 1) -> Subgraph:
         """``Store.neighbourhoods`` in one read transaction: each step reads the parties of

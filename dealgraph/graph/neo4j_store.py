@@ -21,7 +21,7 @@ import queue
 import tempfile
 import threading
 from contextlib import contextmanager
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import neo4j
 from neo4j import GraphDatabase, RoutingControl
@@ -37,7 +37,7 @@ from .neo4j_schema import FORMAT, FORMAT_LABEL, KEY_LABELS, NAME_KEYS, WITHOUT_N
     outdated_query, schema_statements
 from .plan import LoadPlanner, Part, RelRow, StoredState, dumps
 from .records import ApplySummary, Batch, Node, Rel, Subgraph
-from .store import Store, StoreWriter, entity_field, paused_gc
+from .store import Store, StoreWriter, entity_field, node_labels_in_order, paused_gc
 
 __all__ = ["Neo4jStore"]
 
@@ -435,6 +435,36 @@ class Neo4jStore(Store):
         return {r["id"] for r in self.read(
             f"MATCH (a:{labels})-[:{MODEL.rel_type(rel_type)}]->(b:{labels}) "
             "WHERE b.id IN $ids RETURN DISTINCT a.id AS id", {"ids": sorted(set(ids))})}
+
+    def iter_nodes(self) -> Iterator[Node]:
+        """``Store.iter_nodes``: label by label in model order, each ordered by id in the
+        server; records are fetched in batches as they are consumed."""
+        for label in node_labels_in_order():
+            for rec in self._stream(f"MATCH (n:{MODEL.label(label)}) RETURN n ORDER BY n.id"):
+                yield _node(rec["n"])
+
+    def iter_rels(self) -> Iterator[Rel]:
+        """``Store.iter_rels``: type by type, each ordered by start, end and role in the
+        server (only relationships between dealgraph's nodes, as ``subgraph`` reads)."""
+        labels = "|".join(MODEL.label(k) for k in KEY_LABELS)
+        for typ in sorted(MODEL.relationships):
+            for rec in self._stream(
+                    f"MATCH (a:{labels})-[r:{MODEL.rel_type(typ)}]->(b:{labels}) "
+                    "RETURN a.id AS src, b.id AS dst, properties(r) AS props "
+                    "ORDER BY src, dst, coalesce(r.role, '')"):
+                yield Rel(rec["src"], typ, rec["dst"], dict(rec["props"]))
+
+    def _stream(self, cypher: str, params: dict | None = None):
+        """The records of read-only ``cypher``, fetched as they are consumed, in the
+        current read transaction (or in one of their own)."""
+        if getattr(self, "_tx", None) is None:
+            with self.reading():
+                yield from self._stream(cypher, params)
+            return
+        try:
+            yield from self._tx.run(cypher, params or {})
+        except (ServiceUnavailable, SessionExpired) as exc:
+            raise StoreUnavailable(f"lost Neo4j at {self.uri} ({_reason(exc)})") from None
 
     def subgraph(self, ids: Iterable[str] | None = None) -> Subgraph:
         labels = "|".join(MODEL.label(k) for k in KEY_LABELS)

@@ -23,7 +23,7 @@ from .records import Subgraph
 from .resolve import resolve_entity
 from .store import Store
 
-__all__ = ["Selection", "select_subgraph", "filter_subgraph", "MAX_HOPS"]
+__all__ = ["Selection", "select_subgraph", "filter_subgraph", "WholeGraph", "MAX_HOPS"]
 
 MAX_HOPS = 6
 
@@ -77,7 +77,79 @@ def select_subgraph(store: Store, sel: Selection) -> Subgraph:
     if sel.focus:
         entity = resolve_entity(store, sel.focus)
         return filter_subgraph(store.neighbourhood(entity.id, sel.hops), sel, keep=(entity.id,))
+    if not (sel.kinds or sel.statuses or sel.countries or sel.as_of):
+        return WholeGraph(store)
     return filter_subgraph(store.subgraph(None), sel)
+
+
+class WholeGraph(Subgraph):
+    """The whole graph of ``store`` as a ``Subgraph`` that is read only when used.
+
+    Exports that write node by node (JSON, CSV, neo4j-import) go through
+    ``store.iter_nodes()`` and ``store.iter_rels()`` while ``streamed``, so a
+    million-deal graph is written without being held; anything that touches ``nodes``
+    or ``rels`` reads the whole graph once (``streamed`` is then False). Counts come
+    from the store. Read it inside ``store.reading()`` for one snapshot.
+    """
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._whole: Subgraph | None = None
+        self._counts: dict | None = None
+        self._rel_count = 0
+
+    def _read(self) -> Subgraph:
+        if self._whole is None:
+            self._whole = self.store.subgraph(None)
+        return self._whole
+
+    @property
+    def streamed(self) -> bool:
+        """True until the graph has been read whole."""
+        return self._whole is None
+
+    @property
+    def nodes(self) -> dict:
+        return self._read().nodes
+
+    @nodes.setter
+    def nodes(self, value: dict) -> None:
+        self._read().nodes = value
+
+    @property
+    def rels(self) -> list:
+        return self._read().rels
+
+    @rels.setter
+    def rels(self, value: list) -> None:
+        self._read().rels = value
+
+    def counts(self) -> tuple[dict[str, int], int]:
+        """(nodes by label, relationships of the model's types), from the store's counts."""
+        if self._whole is not None:
+            return ({MODEL.kinds[k].label: len(self._whole.of_label(MODEL.kinds[k].label))
+                     for k in MODEL.node_kinds}, len(self._whole.rels))
+        if self._counts is None:
+            stats = self.store.stats()
+            self._counts = {MODEL.kinds[k].label: stats.get(MODEL.kinds[k].label, 0)
+                            for k in MODEL.node_kinds}
+            self._rel_count = sum(stats.get("relationships", {}).values())
+        return self._counts, self._rel_count
+
+    def __len__(self) -> int:
+        return sum(self.counts()[0].values())
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Subgraph):
+            return NotImplemented
+        return (self.nodes, self.rels) == (other.nodes, other.rels)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        nodes, rels = self.counts()
+        return (f"<WholeGraph of {self.store.describe()}: {sum(nodes.values())} nodes, "
+                f"{rels} relationships>")
 
 
 def filter_subgraph(sub: Subgraph, sel: Selection, keep: tuple[str, ...] = ()) -> Subgraph:

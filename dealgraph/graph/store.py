@@ -10,13 +10,14 @@ from __future__ import annotations
 import gc
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from ..errors import StoreUnavailable
 from .model import MODEL, InvalidModel, use_model
 from .records import ApplySummary, Batch, Node, Rel, Subgraph
 
-__all__ = ["Store", "StoreWriter", "entity_field", "paused_gc"]
+__all__ = ["Store", "StoreWriter", "entity_field", "paused_gc", "node_order_key", "rel_order",
+           "node_labels_in_order"]
 
 
 @contextmanager
@@ -31,6 +32,23 @@ def paused_gc():
     finally:
         if enabled:
             gc.enable()
+
+
+def node_labels_in_order() -> list[str]:
+    """The node labels of the model in use, in model order."""
+    return [MODEL.kinds[k].label for k in MODEL.node_kinds]
+
+
+def node_order_key():
+    """The sort key of the order exports write nodes in: by kind in model order (other
+    labels last), then by id."""
+    rank = {label: i for i, label in enumerate(node_labels_in_order())}
+    return lambda node: (rank.get(node.label, len(rank)), node.id)
+
+
+def rel_order(rel: Rel) -> tuple:
+    """The order exports write relationships in: type, start, end, role."""
+    return (rel.type, rel.src, rel.dst, rel.props.get("role", ""))
 
 
 def entity_field(field: str) -> str:
@@ -225,6 +243,17 @@ class Store(ABC):
         entity kinds, e.g. ``country``; ``entity_field`` checks it) equals ``value``."""
 
     @abstractmethod
+    def iter_nodes(self) -> Iterator[Node]:
+        """Every node in export order (``node_order_key``), read a part at a time, so that a
+        whole-graph export never holds the graph. Use it inside ``reading()`` for one
+        snapshot. This default reads the whole graph; the stores stream."""
+        yield from sorted(self.subgraph(None).nodes.values(), key=node_order_key())
+
+    def iter_rels(self) -> Iterator[Rel]:
+        """Every relationship in export order (``rel_order``), read a part at a time; see
+        ``iter_nodes``."""
+        yield from sorted(self.subgraph(None).rels, key=rel_order)
+
     def subgraph(self, ids: Iterable[str] | None = None) -> Subgraph:
         """The nodes with ``ids`` (all nodes when None), the relationships among
         them, and the Source nodes they cite with those CITES relationships."""
