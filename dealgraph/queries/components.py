@@ -41,13 +41,19 @@ NETWORK = "components: network"  # where local_graph leaves what it read
 
 def run_cypher(store, params):
     """The groups from the party pairs the store reads (``read_network``)."""
-    return rows_of(read_network(store, params["as_of"], params["min_size"] == 1), params)
+    return rows_of(_read(store, params), params)
+
+
+def _read(store, params):
+    # the party pairs only (no counts); every entity id too when singles are listed
+    return read_network(store, params["as_of"], entity_ids=params["min_size"] == 1,
+                        counts=False)
 
 
 def local_graph(store, params):
     """An empty graph carrying what the embedded store read (``read_network``)."""
     g = nx.MultiDiGraph()
-    g.graph[NETWORK] = read_network(store, params["as_of"], params["min_size"] == 1)
+    g.graph[NETWORK] = _read(store, params)
     return g
 
 

@@ -57,13 +57,14 @@ CYPHER_STATEMENTS = {
     "entities": f"MATCH (n:Entity) RETURN {KIND_LABEL.format(v='n')} AS label, count(*) AS n",
     "countries": ("MATCH (n:Entity) WHERE n.country IS NOT NULL UNWIND n.country AS c "
                   "WITH c WHERE c IS NOT NULL AND c <> '' RETURN c AS country, count(*) AS n"),
+    # one scan of the deals for every deal figure: grouped by kind, status and currency
     "deals": (f"MATCH (d:Deal) WHERE {as_of_cypher('d')} "
-              "RETURN d.kind AS kind, d.status AS status, count(*) AS n, "
+              "RETURN d.kind AS kind, d.status AS status, d.currency AS currency, "
+              "count(*) AS n, "
               "min(CASE WHEN d.announced <> '' THEN d.announced END) AS first, "
-              "max(CASE WHEN d.announced <> '' THEN d.announced END) AS last"),
-    "value": (f"MATCH (d:Deal) WHERE {as_of_cypher('d')} AND d.value IS NOT NULL "
-              "AND d.currency IS NOT NULL AND d.currency <> '' "
-              "RETURN d.currency AS currency, sum(d.value) AS total"),
+              "max(CASE WHEN d.announced <> '' THEN d.announced END) AS last, "
+              "count(CASE WHEN d.currency <> '' THEN d.value END) AS valued, "
+              "sum(CASE WHEN d.currency <> '' THEN d.value END) AS total"),
     # one record per entity that is party to a deal in force: its deals' ids
     "parties": (f"MATCH (e:Entity)-[:{_PARTY_SQL}]->(d:Deal) WHERE {as_of_cypher('d')} "
                 "RETURN e.id AS entity, collect(DISTINCT d.id) AS deals"),
@@ -71,14 +72,16 @@ CYPHER_STATEMENTS = {
 }
 
 
-def read_network(store, as_of: str | None, entity_ids: bool = False) -> Network:
-    """The ``Network`` of ``store`` as of ``as_of``, from aggregations and the party
-    pairs (plus every entity id with ``entity_ids``); inside one read transaction."""
+def read_network(store, as_of: str | None, entity_ids: bool = False,
+                 counts: bool = True) -> Network:
+    """The ``Network`` of ``store`` as of ``as_of``, from aggregations (left out, as
+    zeros, without ``counts``) and the party pairs (plus every entity id with
+    ``entity_ids``); inside one read transaction."""
     with store.reading(), task("reading the network", total=None):
         if store.backend == "neo4j":
-            return _read_neo4j(store, as_of, entity_ids)
+            return _read_neo4j(store, as_of, entity_ids, counts)
         if store.backend == "embedded":
-            return _read_embedded(store, as_of, entity_ids)
+            return _read_embedded(store, as_of, entity_ids, counts)
         return network_of_graph(store.subgraph(None).to_networkx(), as_of, entity_ids)
 
 
@@ -88,47 +91,54 @@ def _names_reader(store):
     return names
 
 
-def _read_neo4j(store, as_of, entity_ids) -> Network:
+def _read_neo4j(store, as_of, entity_ids, counts) -> Network:
     params = {"as_of": as_of}
     st = CYPHER_STATEMENTS
-    entities = {r["label"]: r["n"] for r in store.read(st["entities"])}
-    countries = {r["country"]: r["n"] for r in store.read(st["countries"])}
-    deal_rows = store.read(st["deals"], params)
-    money = {r["currency"]: r["total"] for r in store.read(st["value"], params)}
+    entities, countries, deal_rows, money = {}, {}, [], {}
+    if counts:
+        entities = {r["label"]: r["n"] for r in store.read(st["entities"])}
+        countries = {r["country"]: r["n"] for r in store.read(st["countries"])}
+        deal_rows = store.read(st["deals"], params)
+        for r in deal_rows:
+            if r["valued"]:
+                money[r["currency"]] = money.get(r["currency"], 0) + r["total"]
     pairs = [(r[0], d) for r in store._read_records(st["parties"], params) for d in r[1]]
     ids = [r[0] for r in store._read_records(st["entity ids"])] if entity_ids else None
     return _network(as_of, entities, countries, deal_rows, money, pairs, ids,
                     _names_reader(store))
 
 
-def _read_embedded(store, as_of, entity_ids) -> Network:
+def _read_embedded(store, as_of, entity_ids, counts) -> Network:
     db = store.db
     as_of_sql = f" AND {store._AS_OF_SQL}" if as_of is not None else ""
     params = {"as_of": as_of}
-    entities = dict(db.execute(f"SELECT label, COUNT(*) FROM nodes WHERE label IN "
-                               f"({_ENTITY_SQL}) GROUP BY label"))
-    countries = {c: n for c, n in db.execute(
-        "SELECT j.value, COUNT(*) FROM nodes, json_each(nodes.props, '$.country') j "
-        f"WHERE nodes.label IN ({_ENTITY_SQL}) GROUP BY j.value")
-        if c is not None and c != ""}
-    deal_rows = [{"kind": k, "status": s, "n": n, "first": first, "last": last}
-                 for k, s, n, first, last in db.execute(
-        "SELECT kind, status, COUNT(*), MIN(NULLIF(a, '')), MAX(NULLIF(a, '')) FROM "
-        "(SELECT json_extract(d.props, '$.kind') AS kind, "
-        "json_extract(d.props, '$.status') AS status, "
-        "json_extract(d.props, '$.announced') AS a "
-        f"FROM nodes d WHERE d.label = 'Deal'{as_of_sql}) GROUP BY kind, status", params)]
-    money = {c: total for c, total in db.execute(
-        "SELECT c, SUM(v) FROM (SELECT json_extract(d.props, '$.currency') AS c, "
-        "json_extract(d.props, '$.value') AS v FROM nodes d "
-        f"WHERE d.label = 'Deal'{as_of_sql}) WHERE v IS NOT NULL AND c IS NOT NULL "
-        "AND c <> '' GROUP BY c", params)}
+    entities, countries, deal_rows, money = {}, {}, [], {}
+    if counts:
+        entities = dict(db.execute(f"SELECT label, COUNT(*) FROM nodes WHERE label IN "
+                                   f"({_ENTITY_SQL}) GROUP BY label"))
+        countries = {c: n for c, n in db.execute(
+            "SELECT j.value, COUNT(*) FROM nodes, json_each(nodes.props, '$.country') j "
+            f"WHERE nodes.label IN ({_ENTITY_SQL}) GROUP BY j.value")
+            if c is not None and c != ""}
+    # one scan of the deals for every deal figure: grouped by kind, status and currency
+    for k, s, c, n, first, last, total in (db.execute(
+            "SELECT kind, status, c, COUNT(*), MIN(NULLIF(a, '')), MAX(NULLIF(a, '')), "
+            "SUM(CASE WHEN c <> '' THEN v END) FROM "
+            "(SELECT json_extract(d.props, '$.kind') AS kind, "
+            "json_extract(d.props, '$.status') AS status, "
+            "json_extract(d.props, '$.announced') AS a, "
+            "json_extract(d.props, '$.currency') AS c, json_extract(d.props, '$.value') AS v "
+            f"FROM nodes d WHERE d.label = 'Deal'{as_of_sql}) GROUP BY kind, status, c",
+            params) if counts else ()):
+        deal_rows.append({"kind": k, "status": s, "n": n, "first": first, "last": last})
+        if total is not None:
+            money[c] = money.get(c, 0) + total
     if as_of is None:
-        sql = f"SELECT DISTINCT src, dst FROM rels WHERE type = '{_PARTY_SQL}'"
+        sql = f"SELECT src, dst FROM rels WHERE type = '{_PARTY_SQL}'"
     else:
-        sql = (f"SELECT DISTINCT r.src, r.dst FROM rels r JOIN nodes d ON d.id = r.dst "
+        sql = (f"SELECT r.src, r.dst FROM rels r JOIN nodes d ON d.id = r.dst "
                f"WHERE r.type = '{_PARTY_SQL}'{as_of_sql}")
-    pairs = db.execute(sql, params).fetchall()
+    pairs = list(dict.fromkeys(db.execute(sql, params)))  # one pair per entity and deal
     ids = [r[0] for r in db.execute(
         f"SELECT id FROM nodes WHERE label IN ({_ENTITY_SQL})")] if entity_ids else None
     return _network(as_of, entities, countries, deal_rows, money, pairs, ids,
