@@ -89,12 +89,28 @@ def parse_value(text: str):
         return text
 
 
+def _derived(labels) -> frozenset:
+    """The derived properties of a node with these labels (see ``neo4j_schema``)."""
+    from ..graph.model import MODEL
+    from ..graph.neo4j_schema import companion_keys
+    out: frozenset = frozenset()
+    for label in labels:
+        if label in MODEL.labels:
+            out |= companion_keys(label)
+    return out
+
+
 def _plain(value):
     """Driver values as JSON-friendly data: nodes and relationships as property maps
-    with ``_labels`` / ``_type``, paths as lists, temporals as ISO text."""
+    with ``_labels`` / ``_type``, paths as lists, temporals as ISO text. A node's map
+    leaves out what the store derives from its own properties (DATE companions,
+    ``name_keys``), as the embedded store's nodes have none; asked for by name
+    (``d.announced_from``) they are still returned."""
     from neo4j.graph import Node, Path, Relationship
     if isinstance(value, Node):
-        return {"_labels": sorted(value.labels), **{k: _plain(v) for k, v in value.items()}}
+        derived = _derived(value.labels)
+        return {"_labels": sorted(value.labels),
+                **{k: _plain(v) for k, v in value.items() if k not in derived}}
     if isinstance(value, Relationship):
         ends = {"_start": value.start_node.get("id") if value.start_node is not None else None,
                 "_end": value.end_node.get("id") if value.end_node is not None else None}

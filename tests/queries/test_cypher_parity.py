@@ -57,7 +57,9 @@ SEED_CORPUS = [
      {"a": "xiaomi", "b": "huawei"}, "rows"),
     ("MATCH (d:Deal) RETURN sum(d.value) AS total, max(d.value) AS top, min(d.value) AS low",
      {}, "rows"),
+    # whole nodes: what Neo4j derives (name_keys, DATE companions) is not in them
     ("MATCH (f:Firm {id: $id}) RETURN f", {"id": "xiaomi"}, "rows"),
+    ("MATCH (d:Deal {id: $id}) RETURN d", {"id": "deal-huawei-mercedes-stake-offer"}, "rows"),
     ("MATCH (d:Deal) WHERE d.value > $v RETURN d.id, d.value, d.currency", {"v": 1000}, "rows"),
     # refused: the engine would answer differently, or not at all
     ("MATCH (e:Entity {id: 'xiaomi'})-[:PARTY_TO]->(d:Deal)<-[:PARTY_TO]-(p:Entity) "
