@@ -13,10 +13,12 @@ False
 
 from __future__ import annotations
 
+import re
+
 from ..errors import ParameterError
 from .values import ValueProblem, date_ceiling, date_floor, parse_date
 
-__all__ = ["normalise_as_of", "deal_in_force", "AS_OF_CYPHER", "AS_OF_TEXT_CYPHER", "DATE_FROM", "DATE_TO",
+__all__ = ["normalise_as_of", "deal_in_force", "as_of_cypher", "AS_OF_CYPHER", "AS_OF_TEXT_CYPHER", "DATE_FROM", "DATE_TO",
            "date_companions", "date_fields"]
 
 # In Neo4j a date field keeps its value as given (text: ``2023``, ``2023-01`` or
@@ -32,6 +34,13 @@ DATE_TO = "_to"
 # its first day, a partial end date until its last.
 AS_OF_CYPHER = ("($as_of IS NULL OR ((d.announced_from IS NULL OR d.announced_from <= "
                 "date($as_of)) AND (d.end_to IS NULL OR d.end_to >= date($as_of))))")
+
+
+def as_of_cypher(var: str = "d") -> str:
+    """The as-of rule (``AS_OF_CYPHER``) for a deal bound to ``var`` instead of ``d``."""
+    if not re.fullmatch(r"[A-Za-z_]\w*", var):
+        raise ValueError(f"bad Cypher variable {var!r}")
+    return re.sub(r"\bd\.", f"{var}.", AS_OF_CYPHER)
 
 
 # The rule on the text values alone, which every store has (the embedded store's Cypher

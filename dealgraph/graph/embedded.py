@@ -28,12 +28,11 @@ from typing import Iterable, Iterator
 import networkx as nx
 
 from ..errors import StoreUnavailable
-from .dates import deal_in_force
-from .model import MODEL, active_model
+from .model import MODEL
 from .plan import LoadPlanner, Part, StoredState, dumps
 from .records import ApplySummary, Batch, Node, Rel, Subgraph
 from .resolve import entity_keys, lookup_keys
-from .store import Store, StoreWriter, entity_field, node_labels_in_order, paused_gc
+from .store import Store, StoreWriter, node_labels_in_order, paused_gc
 
 __all__ = ["EmbeddedStore", "SCHEMA_VERSION"]
 
@@ -212,6 +211,17 @@ class EmbeddedStore(Store):
             out.extend(self.db.execute(sql.format(marks=marks), chunk).fetchall())
         return out
 
+    def select(self, sql: str, params=()) -> list[tuple]:
+        """The rows of one read-only SQL statement on the store's tables (``nodes``,
+        ``rels``, ``names``; properties are JSON text): the embedded store's own read
+        language, as Cypher is Neo4j's (``dealgraph.queries.access.embedded`` uses it)."""
+        return self.db.execute(sql, params).fetchall()
+
+    def select_in(self, sql: str, ids: Iterable[str]) -> list[tuple]:
+        """The rows of ``sql`` for every id of ``ids``: the statement's ``{marks}`` stands
+        for a list of placeholders; it runs once per 500 ids."""
+        return self._in_chunks(sql, ids)
+
     def labels_of(self, ids: Iterable[str]) -> dict[str, str]:
         return dict(self._in_chunks("SELECT id, label FROM nodes WHERE id IN ({marks})", ids))
 
@@ -261,107 +271,6 @@ class EmbeddedStore(Store):
             rels = [Rel(src, "PARTY_TO", dst, _props(props)) for src, dst, props in rows]
         return sorted(rels,
                       key=lambda r: (r.dst, r.src, r.props.get("role", "")))
-
-    def party_pairs(self, entity_ids: Iterable[str], as_of: str | None = None,
-                    skip: Iterable[str] = ()) -> list[tuple[str, str]]:
-        """(party, deal) for every party of every deal that one of ``entity_ids`` is party
-        to, leaving out the deals in ``skip`` and, with ``as_of``, the deals not in force
-        then: one counterparty step, for searches that need no properties."""
-        deals: dict[str, None] = {}
-        skip = skip if isinstance(skip, (set, frozenset, dict)) else set(skip)
-        for (deal,) in self._in_chunks(
-                f"SELECT dst FROM rels WHERE type='{_PARTY}' AND src IN ({{marks}})", entity_ids):
-            if deal not in skip:
-                deals[deal] = None
-        if as_of is not None:
-            deals = {d: None for d, announced, end in self._in_chunks(
-                "SELECT id, json_extract(props, '$.announced'), json_extract(props, '$.end') "
-                "FROM nodes WHERE id IN ({marks})", deals)
-                if deal_in_force({"announced": announced, "end": end}, as_of)}
-        return [(src, dst) for src, dst in self._in_chunks(
-            f"SELECT src, dst FROM rels WHERE type='{_PARTY}' AND dst IN ({{marks}})", deals)]
-
-    def node_fields(self, ids: Iterable[str], keys: tuple[str, ...]) -> dict[str, dict]:
-        """For each of ``ids`` in the store: its ``label`` and those of the scalar
-        properties ``keys`` it has, as a NetworkX node attribute dict."""
-        for key in keys:
-            if not key.isidentifier():
-                raise ValueError(f"bad property name {key!r}")
-        cols = "".join(_column("props", key) for key in keys)
-        return {row[0]: {"label": row[1], **{k: _value(k, v) for k, v in zip(keys, row[2:])
-                                             if v is not None}}
-                for row in self._in_chunks(f"SELECT id, label{cols} FROM nodes "
-                                           "WHERE id IN ({marks})", ids)}
-
-    # counterparty steps in one statement each: the ids go in as one JSON array, and
-    # the as-of rule is AS_OF_CYPHER's, on the deal's properties
-    _AS_OF_SQL = ("(json_extract(d.props, '$.announced') IS NULL "
-                  "OR json_extract(d.props, '$.announced') <= :as_of) "
-                  "AND (json_extract(d.props, '$.end') IS NULL "
-                  "OR json_extract(d.props, '$.end') >= :as_of "
-                  "OR substr(:as_of, 1, length(json_extract(d.props, '$.end')))"
-                  " = json_extract(d.props, '$.end'))")
-
-    def _counterparty_step(self, entity_ids: Iterable[str],
-                           as_of: str | None) -> tuple[str, dict]:
-        """SQL text (from ``FROM``) binding r1.src to one of ``entity_ids`` and r2.src to
-        another party of a deal r1.src is party to (in force as of ``as_of``), and its
-        parameters."""
-        sql = (f"FROM rels r1 JOIN rels r2 ON r2.dst = r1.dst AND r2.type = '{_PARTY}'"
-               + (" JOIN nodes d ON d.id = r1.dst" if as_of is not None else "")
-               + f" WHERE r1.type = '{_PARTY}' AND r1.src IN (SELECT value FROM json_each(:ids))"
-               " AND r2.src <> r1.src"
-               + (f" AND {self._AS_OF_SQL}" if as_of is not None else ""))
-        return sql, {"ids": json.dumps(list(dict.fromkeys(entity_ids))), "as_of": as_of}
-
-    def counterparty_pairs(self, entity_ids: Iterable[str],
-                           as_of: str | None = None) -> set[tuple[str, str]]:
-        """(entity, other) for each of ``entity_ids`` and each other entity party to a
-        deal it is party to (in force as of ``as_of``): one counterparty step."""
-        sql, params = self._counterparty_step(entity_ids, as_of)
-        return set(self.db.execute(f"SELECT r1.src, r2.src {sql}", params).fetchall())
-
-    def counterparties_of(self, entity_ids: Iterable[str], as_of: str | None = None,
-                          keys: tuple[str, ...] = ()) -> dict[str, dict]:
-        """The counterparties of any of ``entity_ids`` (as in ``counterparty_pairs``),
-        each with its ``node_fields`` ``keys``."""
-        for key in keys:
-            if not key.isidentifier():
-                raise ValueError(f"bad property name {key!r}")
-        cols = "".join(_column("n.props", key) for key in keys)
-        sql, params = self._counterparty_step(entity_ids, as_of)
-        rows = self.db.execute(f"SELECT n.id, n.label{cols} FROM nodes n "
-                               f"WHERE n.id IN (SELECT r2.src {sql})", params)
-        if len(keys) == 1 and keys[0] not in _multi_keys():  # the usual name: at once
-            key = keys[0]
-            return {nid: {"label": label} if value is None else {"label": label, key: value}
-                    for nid, label, value in rows}
-        return {row[0]: {"label": row[1], **{k: _value(k, v) for k, v in zip(keys, row[2:])
-                                             if v is not None}} for row in rows}
-
-    def counterparty_links(self, as_of: str | None = None) -> set[tuple[str, str]]:
-        """Every pair ``(a, b)``, ``a < b``, of entities party to one deal (in force as of
-        ``as_of``): the whole counterparty network, without building the whole graph."""
-        sql = (f"SELECT DISTINCT r1.src, r2.src FROM rels r1 JOIN rels r2 ON r2.dst = r1.dst "
-               f"AND r2.type = '{_PARTY}'"
-               + (" JOIN nodes d ON d.id = r1.dst" if as_of is not None else "")
-               + f" WHERE r1.type = '{_PARTY}' AND r1.src < r2.src"
-               + (f" AND {self._AS_OF_SQL}" if as_of is not None else ""))
-        return set(self.db.execute(sql, {"as_of": as_of}).fetchall())
-
-    def entities_where(self, field: str, value) -> set[str]:
-        path = "$." + entity_field(field)
-        marks = ",".join("?" * len(_ENTITY_LABELS))
-        # json_each takes a list (country) or a single value alike
-        return {r[0] for r in self.db.execute(
-            f"SELECT id FROM nodes WHERE label IN ({marks}) AND EXISTS "
-            "(SELECT 1 FROM json_each(nodes.props, ?) WHERE json_each.value = ?)",
-            (*_ENTITY_LABELS, path, value))}
-
-    def linked_from(self, ids: Iterable[str], rel_type: str) -> set[str]:
-        return {r[0] for r in self._in_chunks(
-            f"SELECT src FROM rels WHERE type='{MODEL.rel_type(rel_type)}' AND dst IN ({{marks}})",
-            ids)}
 
     def subgraph(self, ids: Iterable[str] | None = None) -> Subgraph:
         if ids is None:
@@ -465,9 +374,6 @@ class EmbeddedStore(Store):
                                for src, typ, dst, props in rows
                                if src in present and dst in present), key=_rel_key)
         return sub
-
-    def run_query(self, query, params: dict) -> list[dict]:
-        return query.run_embedded(self, params)
 
     def close(self) -> None:
         try:
@@ -601,33 +507,6 @@ def _short(exc: BaseException) -> str:
     """The first line of an exception's message, at most 120 characters."""
     text = (str(exc) or exc.__class__.__name__).strip().splitlines()[0]
     return text if len(text) <= 120 else text[:117] + "..."
-
-
-_MULTI_KEYS: dict[int, frozenset] = {}
-
-
-def _multi_keys() -> frozenset:
-    """Property names that hold lists (country, aliases, ...) in some kind of the model
-    in use."""
-    model = active_model()
-    keys = _MULTI_KEYS.get(id(model))
-    if keys is None:
-        keys = _MULTI_KEYS[id(model)] = frozenset(
-            f.name for k in model.kinds.values() for f in k.fields.values()
-            if f.multi and not f.rel)
-    return keys
-
-
-def _column(props: str, key: str) -> str:
-    """The SQL that reads property ``key``: a list comes back as JSON text (``->``), to be
-    parsed by ``_value``; anything else as the value."""
-    if key in _multi_keys():
-        return f", {props} -> '$.{key}'"
-    return f", json_extract({props}, '$.{key}')"
-
-
-def _value(key: str, value):
-    return json.loads(value) if key in _multi_keys() and isinstance(value, str) else value
 
 
 def _rel_key(rel: Rel) -> tuple:

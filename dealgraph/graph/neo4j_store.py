@@ -37,7 +37,7 @@ from .neo4j_schema import FORMAT, FORMAT_LABEL, KEY_LABELS, NAME_KEYS, WITHOUT_N
     outdated_query, schema_statements
 from .plan import LoadPlanner, Part, RelRow, StoredState, dumps
 from .records import ApplySummary, Batch, Node, Rel, Subgraph
-from .store import Store, StoreWriter, entity_field, node_labels_in_order, paused_gc
+from .store import Store, StoreWriter, node_labels_in_order, paused_gc
 
 __all__ = ["Neo4jStore"]
 
@@ -375,13 +375,6 @@ class Neo4jStore(Store):
                     out[rec["id"]] = _kind_label(rec["labels"])
         return out
 
-    def entities_where(self, field: str, value) -> set[str]:
-        entity_field(field)
-        return {r["id"] for r in self._read_records(
-            f"MATCH (e:{ENTITY_LABEL}) WHERE CASE WHEN e[$field] IS :: LIST<ANY> "
-            "THEN $value IN e[$field] ELSE e[$field] = $value END RETURN e.id AS id",
-            {"field": field, "value": value})}
-
     def deals_with_parties(self, ids: Iterable[str]) -> set[str]:
         party = MODEL.rel_type("PARTY_TO")
         out: set[str] = set()
@@ -429,12 +422,6 @@ class Neo4jStore(Store):
             "RETURN p.id AS src, d.id AS dst, properties(r) AS props ORDER BY dst, src",
             {"ids": sorted(set(entity_ids))})
         return [Rel(r["src"], party, r["dst"], dict(r["props"])) for r in recs]
-
-    def linked_from(self, ids: Iterable[str], rel_type: str) -> set[str]:
-        labels = "|".join(MODEL.label(k) for k in KEY_LABELS)
-        return {r["id"] for r in self.read(
-            f"MATCH (a:{labels})-[:{MODEL.rel_type(rel_type)}]->(b:{labels}) "
-            "WHERE b.id IN $ids RETURN DISTINCT a.id AS id", {"ids": sorted(set(ids))})}
 
     def iter_nodes(self) -> Iterator[Node]:
         """``Store.iter_nodes``: label by label in model order, each ordered by id in the
@@ -496,9 +483,8 @@ class Neo4jStore(Store):
                           key=lambda r: r.key)
         return sub
 
-    def run_query(self, query, params: dict) -> list[dict]:
+    def check_current(self) -> None:
         self._require_current()
-        return query.run_cypher(self, params)
 
     def close(self) -> None:
         try:

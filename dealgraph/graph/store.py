@@ -210,39 +210,6 @@ class Store(ABC):
     def deal_parties(self, entity_ids: Iterable[str]) -> list[Rel]:
         """Every PARTY_TO relationship of every deal that one of ``entity_ids`` is party to."""
 
-    @abstractmethod
-    def linked_from(self, ids: Iterable[str], rel_type: str) -> set[str]:
-        """Ids of the nodes with a ``rel_type`` relationship to one of ``ids``
-        (e.g. the subsidiaries of firms with SUBSIDIARY_OF)."""
-
-    def party_pairs(self, entity_ids: Iterable[str], as_of: str | None = None,
-                    skip: Iterable[str] = ()) -> list[tuple[str, str]]:
-        """(party, deal) for every party of every deal that one of ``entity_ids`` is party
-        to, leaving out the deals in ``skip`` and, with ``as_of``, the deals not in force
-        then: one counterparty step. The empty-answer notes of ``paths`` and ``network``
-        search with it on either store; the embedded store has a faster one."""
-        from .dates import deal_in_force
-        skip = set(skip)
-        rels = [r for r in self.deal_parties(entity_ids) if r.dst not in skip]
-        if as_of is not None:
-            deals = self.subgraph({r.dst for r in rels}).nodes
-            rels = [r for r in rels if deal_in_force(deals[r.dst].props, as_of)]
-        return [(r.src, r.dst) for r in rels]
-
-    def node_fields(self, ids: Iterable[str], keys: tuple[str, ...]) -> dict[str, dict]:
-        """For each of ``ids`` in the store: its ``label`` and those of the scalar
-        properties ``keys`` it has (names for the empty-answer notes, on either store)."""
-        ids = set(ids)
-        nodes = self.subgraph(ids).nodes
-        return {nid: {"label": n.label, **{k: n.props[k] for k in keys if k in n.props}}
-                for nid, n in nodes.items() if nid in ids}
-
-    @abstractmethod
-    def entities_where(self, field: str, value) -> set[str]:
-        """The ids of the entities whose property ``field`` (a field of the model's
-        entity kinds, e.g. ``country``; ``entity_field`` checks it) equals ``value``."""
-
-    @abstractmethod
     def iter_nodes(self) -> Iterator[Node]:
         """Every node in export order (``node_order_key``), read a part at a time, so that a
         whole-graph export never holds the graph. Use it inside ``reading()`` for one
@@ -254,6 +221,7 @@ class Store(ABC):
         ``iter_nodes``."""
         yield from sorted(self.subgraph(None).rels, key=rel_order)
 
+    @abstractmethod
     def subgraph(self, ids: Iterable[str] | None = None) -> Subgraph:
         """The nodes with ``ids`` (all nodes when None), the relationships among
         them, and the Source nodes they cite with those CITES relationships."""
@@ -265,10 +233,9 @@ class Store(ABC):
         Nested uses join the outer one. Stores without transactions read as they go."""
         yield self
 
-    @abstractmethod
-    def run_query(self, query, params: dict) -> list[dict]:
-        """Run a saved query (see ``dealgraph.queries``) and return its rows: the embedded
-        store calls ``query.run_embedded(self, params)``, Neo4j ``query.run_cypher(self, params)``."""
+    def check_current(self) -> None:
+        """Raise DealgraphError if the store was written by an earlier dealgraph in a form
+        reads would get wrong (Neo4j: dates without DATE companions); nothing by default."""
 
     def migrate(self) -> int:
         """Bring a store written by an earlier dealgraph up to date; how many values it

@@ -99,7 +99,7 @@ def run_saved_query(store, name: str, raw_params: dict[str, str] | None = None,
         raise ParameterError(f"--detail: query {name} has no detail columns (all of its "
                              "columns are always shown)")
     params = query.bind(store, dict(raw_params or {}), as_of)
-    rows = store.run_query(query, params)
+    rows = query.run(store, params)
     if limit is not None:
         rows = rows[:limit]
     columns = query.columns

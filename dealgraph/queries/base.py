@@ -18,18 +18,18 @@ dealgraph.errors.ParameterError: hops: must be between 1 and 6, got 9
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Callable
 
 from ..errors import DealgraphError, NotFound, ParameterError
-from ..graph.dates import AS_OF_CYPHER, normalise_as_of
+from ..graph.dates import as_of_cypher, normalise_as_of
 from ..graph.records import Subgraph
 from ..graph.resolve import resolve_entity
 from ..graph.store import paused_gc
 from ..graph.countries import UnknownCountry, parse_country
 from ..graph.values import ValueProblem, parse_date
+from . import access
 
 __all__ = ["Param", "SavedQuery", "PARAM_TYPES", "as_of_cypher", "add_note", "RUN_NOTES", "merge_subgraphs",
            "finish_rows"]
@@ -45,13 +45,6 @@ def add_note(params: dict) -> list:
     """The list a query implementation appends notes about this run to (e.g. that a score
     was estimated, and how); ``run_saved_query`` prints them with the rows."""
     return params.setdefault(RUN_NOTES, [])
-
-
-def as_of_cypher(var: str = "d") -> str:
-    """The as-of rule (``AS_OF_CYPHER``) for a deal bound to ``var`` instead of ``d``."""
-    if not re.fullmatch(r"[A-Za-z_]\w*", var):
-        raise ValueError(f"bad Cypher variable {var!r}")
-    return re.sub(r"\bd\.", f"{var}.", AS_OF_CYPHER)
 
 
 @dataclass(frozen=True)
@@ -261,6 +254,7 @@ class SavedQuery:
     local_graph: Callable | None = None
     check: Callable | None = None
     cypher_runner: Callable | None = None
+    runner: Callable | None = None
     explain: Callable | None = None
     example: dict = field(default_factory=dict)
     notes: dict = field(default_factory=dict)
@@ -276,7 +270,10 @@ class SavedQuery:
         DETAIL (columns shown only when asked for: ``--detail``),
         DETAILS (for the docs), NOTES (by backend, printed with the results),
         ``local_graph(store, params)``, ``check(params)``,
-        ``run_cypher(store, params)`` for queries that post-process Cypher results, and
+        ``run_cypher(store, params)`` for queries that post-process Cypher results,
+        ``run(store, params)`` for queries computed in Python on every backend from the
+        reads of ``dealgraph.queries.access`` (then ``networkx`` is the same computation
+        on a whole graph, for tests and users' graphs), and
         ``explain_empty(store, params)``: a note saying why an answer is empty and what
         to change, through the store interface so both stores say the same)."""
         missing = [a for a in ("NAME", "QUESTION", "PARAMS", "COLUMNS", "CYPHER")
@@ -291,6 +288,7 @@ class SavedQuery:
             ordered=tuple(getattr(module, "ORDERED", ())), scope=getattr(module, "SCOPE", None),
             local_graph=getattr(module, "local_graph", None), check=getattr(module, "check", None),
             cypher_runner=getattr(module, "run_cypher", None),
+            runner=getattr(module, "run", None),
             explain=getattr(module, "explain_empty", None),
             example=dict(getattr(module, "EXAMPLE", {})), notes=dict(getattr(module, "NOTES", {})),
             detail=tuple(getattr(module, "DETAIL", ())),
@@ -330,6 +328,19 @@ class SavedQuery:
         return values
 
     # -- running -----------------------------------------------------------------------
+    def run(self, store, params: dict) -> list[dict]:
+        """The finished rows of this query on ``store``, chosen by backend: a query with
+        ``run`` computes them in Python from the reads of ``dealgraph.queries.access``;
+        otherwise Neo4j runs the Cypher and the embedded store (whose Cypher engine knows
+        a subset) the NetworkX twin. Every read is inside one read transaction."""
+        store.check_current()
+        if self.runner is not None:
+            with store.reading(), paused_gc():
+                return self.finish(self.runner(store, params))
+        if store.backend == "embedded":
+            return self.run_embedded(store, params)
+        return self.run_cypher(store, params)
+
     def graph_for(self, store, params: dict):
         """The NetworkX graph the query's ``networkx`` function gets on the embedded store."""
         if self.local_graph is not None:
@@ -340,7 +351,7 @@ class SavedQuery:
                 n = hops(params) if callable(hops) else hops
                 parts.append(store.neighbourhood(params[pname], n))
             return merge_subgraphs(parts).to_networkx()
-        return store.graph
+        return access.whole_graph(store)
 
     def run_embedded(self, store, params: dict) -> list[dict]:
         """Rows from the NetworkX implementation, finished."""
@@ -357,34 +368,18 @@ class SavedQuery:
     def run_graph_cypher(self, store, params: dict) -> list[dict]:
         """Rows of the query's Cypher run by the embedded store's Cypher engine, finished;
         a query outside the engine's subset is refused with the construct named."""
-        from .graph_cypher import Unsupported, run_embedded_cypher
-        try:
-            rows = run_embedded_cypher(store, self.cypher, params).rows
-        except Unsupported as exc:
-            raise DealgraphError(
-                f"query {self.name} ({self.origin}) has only Cypher, and {exc}; or add a "
-                "Python file with the same name that defines networkx(g, params)") from None
+        with access.query_errors(store, self):
+            rows = access.cypher_rows(store, self.cypher, params)
         self._check_columns(rows)
         return self.finish(rows)
 
     def run_cypher(self, store, params: dict) -> list[dict]:
         """Rows from the Cypher text run in one read transaction, finished."""
-        from neo4j.exceptions import ClientError, Neo4jError
-        try:
-            with store.reading():
-                if self.cypher_runner is not None:
-                    rows = self.cypher_runner(store, params)
-                else:
-                    rows = store.read(self.cypher, params)
-        except ClientError as exc:
-            message = (exc.message or str(exc)).strip().splitlines()[0]
-            if exc.code == "Neo.ClientError.Statement.AccessMode":
-                message = "saved queries run in a read transaction and this one writes"
-            raise DealgraphError(f"query {self.name} ({self.origin}): Neo4j refused it: "
-                                 f"{message}") from None
-        except Neo4jError as exc:
-            message = (exc.message or str(exc)).strip().splitlines()[0]
-            raise DealgraphError(f"query {self.name}: Neo4j error: {message}") from None
+        with access.query_errors(store, self), store.reading():
+            if self.cypher_runner is not None:
+                rows = self.cypher_runner(store, params)
+            else:
+                rows = access.cypher_rows(store, self.cypher, params)
         if self.cypher_runner is None:
             self._check_columns(rows)
         return self.finish(rows)

@@ -19,15 +19,15 @@ both stores.
 
 from __future__ import annotations
 
-import networkx as nx
-
 import math
 import random
 
-from .base import Param, add_note, as_of_cypher
-from .counterparty import KIND_LABEL, in_force, is_deal, parties
+from . import access
+from .access.neo4j import COUNTERPARTY_LINKS
+from .base import Param, add_note
+from .counterparty import in_force, is_deal, parties
 
-__all__ = ["NAME", "QUESTION", "PARAMS", "COLUMNS", "CYPHER", "local_graph", "networkx",
+__all__ = ["NAME", "QUESTION", "PARAMS", "COLUMNS", "CYPHER", "run", "networkx",
            "betweenness"]
 
 MAX_WORK = 200_000_000  # breadth-first-search steps (sources x (nodes + 2 links))
@@ -58,17 +58,8 @@ NOTES = {"neo4j": "brokers: counterparty links read from Neo4j with Cypher; betw
                   "computed in Python (Brandes), as on the embedded store "
                   "(Neo4j GDS is not used)."}
 
-CYPHER = f"""
-MATCH (a:Entity)-[:PARTY_TO]->(d:Deal)<-[:PARTY_TO]-(b:Entity)
-WHERE a.id < b.id AND {as_of_cypher('d')}
-RETURN DISTINCT a.id AS a, b.id AS b
-"""
-
-_NAMES = f"""
-MATCH (e:Entity) WHERE e.id IN $ids
-RETURN e.id AS id, e.name AS name, {KIND_LABEL.format(v='e')} AS label
-"""
-
+# what is read on Neo4j (the embedded store reads the same links in SQL)
+CYPHER = COUNTERPARTY_LINKS
 
 def betweenness(adj: list[list[int]]) -> list[float]:
     """Raw betweenness of every node of an undirected simple graph given as adjacency
@@ -242,41 +233,26 @@ def ranked(edges, limit: int, as_of, sources: int = 0, seed: int = 0,
     return [scored[i] for i in order]
 
 
-def local_graph(store, params):
-    """The counterparty links, read by the store in one statement, and the names of the
-    linked entities: all that ``networkx`` reads, without the whole graph (which at a
-    million deals takes minutes and gigabytes before a refusal)."""
-    links = store.counterparty_links(params["as_of"])
-    g = nx.MultiDiGraph()
-    g.graph[_LINKS] = (params["as_of"], links)
-    g.add_nodes_from(store.node_fields({x for link in links for x in link}, ("name",)).items())
-    return g
-
-
-_LINKS = "brokers: counterparty links"
-
-
 def networkx(g, params):
-    held = g.graph.get(_LINKS)
-    if held is not None and held[0] == params["as_of"]:
-        edges = held[1]
-    else:
-        edges = set()
-        for deal in g.nodes:
-            if is_deal(g, deal) and in_force(g, deal, params["as_of"]):
-                ps = sorted(parties(g, deal))
-                edges.update((ps[i], ps[j]) for i in range(len(ps))
-                             for j in range(i + 1, len(ps)))
+    edges = set()
+    for deal in g.nodes:
+        if is_deal(g, deal) and in_force(g, deal, params["as_of"]):
+            ps = sorted(parties(g, deal))
+            edges.update((ps[i], ps[j]) for i in range(len(ps)) for j in range(i + 1, len(ps)))
     top = ranked(edges, params["limit"], params["as_of"], params["sources"], params["seed"],
                  add_note(params))
     return [{"entity": e, "name": g.nodes[e].get("name"), "label": g.nodes[e].get("label"),
              "betweenness": score, "partners": degree} for e, score, degree in top]
 
 
-def run_cypher(store, params):
-    edges = {(r["a"], r["b"]) for r in store.read(CYPHER, params)}
+def run(store, params):
+    """The counterparty links, read by the store in one statement
+    (``access.counterparty_links``), the betweenness computed from them in Python, and
+    the names of the listed entities: the same on every backend, without the whole
+    graph (which at a million deals takes minutes and gigabytes)."""
+    edges = access.counterparty_links(store, params["as_of"])
     top = ranked(edges, params["limit"], params["as_of"], params["sources"], params["seed"],
                  add_note(params))
-    info = {r["id"]: r for r in store.read(_NAMES, {"ids": [e for e, _, _ in top]})}
-    return [{"entity": e, "name": info[e]["name"], "label": info[e]["label"],
+    info = access.node_fields(store, [e for e, _, _ in top], ("name",))
+    return [{"entity": e, "name": info[e].get("name"), "label": info[e]["label"],
              "betweenness": score, "partners": degree} for e, score, degree in top]

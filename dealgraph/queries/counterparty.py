@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ..graph.dates import deal_in_force
 from ..graph.model import MODEL
+from . import access
 
 __all__ = ["ENTITY_LABELS", "KIND_LABEL", "is_entity", "is_deal", "entity_deals", "parties",
            "counterparties", "source_titles", "structural_members", "members_graph",
@@ -101,14 +102,14 @@ def _store_members(store, root, rel_type) -> set[str]:
     found = {root}
     frontier = {root}
     while frontier:
-        frontier = store.linked_from(frontier, rel_type) - found
+        frontier = access.linked_from(store, frontier, rel_type) - found
         found |= frontier
     return found
 
 
 class Search:
     """A breadth-first search over counterparty steps from ``start`` that reads the store
-    one step at a time (``store.party_pairs``): distances of the entities found, and for
+    one step at a time (``access.party_pairs``): distances of the entities found, and for
     each the (entity, deal) steps that reach it from the level before."""
 
     def __init__(self, start: str):
@@ -120,7 +121,7 @@ class Search:
 
     def step(self, store, as_of) -> None:
         by_deal: dict[str, list[str]] = {}
-        for entity, deal in store.party_pairs(self.frontier, as_of, self.read):
+        for entity, deal in access.party_pairs(store, self.frontier, as_of, self.read):
             by_deal.setdefault(deal, []).append(entity)
         self.read.update(by_deal)
         level, frontier, dist, found = self.level + 1, self.frontier, self.dist, set()
@@ -174,7 +175,7 @@ def reach_graph(store, start: str, hops: int, as_of, via: bool = False):
     import networkx as nx
     keys = ("name",)
     distance = {start: 0}
-    nodes = store.node_fields({start}, keys)
+    nodes = access.node_fields(store, {start}, keys)
     found_via = None
     frontier: set[str] = {start}
     level = 0
@@ -182,13 +183,13 @@ def reach_graph(store, start: str, hops: int, as_of, via: bool = False):
         level += 1
         if via and level == hops:
             found_via = {}
-            for middle, other in store.counterparty_pairs(frontier, as_of):
+            for middle, other in access.counterparty_pairs(store, frontier, as_of):
                 if other not in distance:
                     found_via.setdefault(other, set()).add(middle)
             fresh = sorted(found_via)  # in key order, the store reads them faster
-            nodes.update(store.node_fields(fresh, keys))
+            nodes.update(access.node_fields(store, fresh, keys))
         else:
-            found = store.counterparties_of(frontier, as_of, keys)
+            found = access.counterparties_of(store, frontier, as_of, keys)
             fresh = [x for x in found if x not in distance]
             nodes.update((x, found[x]) for x in fresh)
         for x in fresh:

@@ -6,6 +6,7 @@ import networkx as nx
 
 from ..errors import ParameterError
 from ..graph.model import countries_of
+from . import access
 from .base import Param, as_of_cypher
 from .counterparty import in_force, is_deal, parties
 
@@ -44,13 +45,13 @@ def local_graph(store, params):
     """The deals with a party from the rarer of the two countries, with all their parties:
     every deal the answer can hold, and only what ``networkx`` reads of them (deals'
     kind and dates, parties' countries)."""
-    a, b = (store.entities_where("country", c) for c in (params["country_a"],
+    a, b = (access.entities_where(store, "country", c) for c in (params["country_a"],
                                                          params["country_b"]))
     rels = store.deal_parties(a if len(a) <= len(b) else b)
     g = nx.MultiDiGraph()
-    g.add_nodes_from(store.node_fields({r.dst for r in rels}, ("kind", "announced", "end"))
+    g.add_nodes_from(access.node_fields(store, {r.dst for r in rels}, ("kind", "announced", "end"))
                      .items())
-    g.add_nodes_from(store.node_fields({r.src for r in rels}, ("country",)).items())
+    g.add_nodes_from(access.node_fields(store, {r.src for r in rels}, ("country",)).items())
     g.add_edges_from((r.src, r.dst, {"type": r.type, **r.props}) for r in rels)
     return g
 
@@ -75,7 +76,7 @@ def networkx(g, params):
 def explain_empty(store, params) -> str:
     """Why no deal was found: how many entities each country has."""
     from ..graph.countries import country_label
-    counts = {c: len(store.entities_where("country", params[c]))
+    counts = {c: len(access.entities_where(store, "country", params[c]))
               for c in ("country_a", "country_b")}
     when = f" in force on {params['as_of']}" if params["as_of"] else ""
     a, b = (country_label(params[c]) for c in ("country_a", "country_b"))

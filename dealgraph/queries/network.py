@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import access
 from .base import Param, as_of_cypher
 from .counterparty import KIND_LABEL, counterparties, node_fields, reach_graph, searched
 
@@ -76,9 +77,9 @@ def networkx(g, params):
 def explain_empty(store, params) -> str:
     """Why nobody is within reach: the entity has no counterparty at all."""
     entity, as_of = params["entity"], params["as_of"]
-    name = store.node_fields({entity}, ("name",)).get(entity, {}).get("name") or entity
+    name = access.node_fields(store, {entity}, ("name",)).get(entity, {}).get("name") or entity
     when = f" in force on {as_of}" if as_of else ""
-    deals = {deal for _, deal in store.party_pairs({entity}, as_of)}
+    deals = {deal for _, deal in access.party_pairs(store, {entity}, as_of)}
     if not deals:
         return f"{name} has no counterparties: it is party to no deal{when}"
     return (f"{name} has no counterparties: none of its {len(deals)} deal"

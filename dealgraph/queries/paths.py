@@ -5,6 +5,7 @@ from __future__ import annotations
 import networkx as nx
 
 from ..errors import ParameterError
+from . import access
 from .base import Param, as_of_cypher
 from .counterparty import Search, in_force, is_deal, parties, source_titles
 
@@ -80,7 +81,7 @@ def distance(store, a: str, b: str, as_of=None, limit: int = MEASURE_HOPS):
 def explain_empty(store, params) -> str:
     """Why no path was listed, and what to rerun with."""
     a, b, hops, as_of = params["a"], params["b"], params["max_hops"], params["as_of"]
-    names = store.node_fields({a, b}, ("name",))
+    names = access.node_fields(store, {a, b}, ("name",))
     shown = {x: names.get(x, {}).get("name") or x for x in (a, b)}
     when = f" as of {as_of}" if as_of else ""
     steps, reason = distance(store, a, b, as_of)

@@ -21,6 +21,8 @@ from typing import Callable
 
 from ..graph.model import MODEL
 from ..report import task
+from . import access
+from .access.embedded import AS_OF_SQL
 from .base import as_of_cypher
 from .counterparty import ENTITY_LABELS, KIND_LABEL, PARTY, in_force, is_deal
 
@@ -87,7 +89,7 @@ def read_network(store, as_of: str | None, entity_ids: bool = False,
 
 def _names_reader(store):
     def names(ids):
-        return {i: f.get("name") for i, f in store.node_fields(ids, ("name",)).items()}
+        return {i: f.get("name") for i, f in access.node_fields(store, ids, ("name",)).items()}
     return names
 
 
@@ -110,7 +112,7 @@ def _read_neo4j(store, as_of, entity_ids, counts) -> Network:
 
 def _read_embedded(store, as_of, entity_ids, counts) -> Network:
     db = store.db
-    as_of_sql = f" AND {store._AS_OF_SQL}" if as_of is not None else ""
+    as_of_sql = f" AND {AS_OF_SQL}" if as_of is not None else ""
     params = {"as_of": as_of}
     entities, countries, deal_rows, money = {}, {}, [], {}
     if counts:

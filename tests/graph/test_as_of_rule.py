@@ -1,5 +1,5 @@
 """The as-of rule is written four times: in Python (``deal_in_force``), in SQL for the
-embedded store's counterparty steps (``EmbeddedStore._AS_OF_SQL``), and in Cypher on
+embedded store's counterparty steps (``AS_OF_SQL``), and in Cypher on
 Neo4j's date companions (``AS_OF_CYPHER``) and on the text values (``AS_OF_TEXT_CYPHER``).
 One table of cases holds all four to the same answers."""
 
@@ -12,7 +12,7 @@ import pytest
 
 from dealgraph.graph.dates import AS_OF_CYPHER, AS_OF_TEXT_CYPHER, date_companions, \
     deal_in_force
-from dealgraph.graph.embedded import EmbeddedStore
+from dealgraph.queries.access.embedded import AS_OF_SQL
 
 # (announced, end, as of, in force?)
 CASES = [
@@ -56,7 +56,7 @@ def test_sql():
     for i, (_, _, as_of, expected) in enumerate(CASES):
         if as_of is None:
             continue  # the embedded store leaves the rule out without a date
-        (got,) = db.execute(f"SELECT {EmbeddedStore._AS_OF_SQL} FROM nodes d WHERE id = :id",
+        (got,) = db.execute(f"SELECT {AS_OF_SQL} FROM nodes d WHERE id = :id",
                             {"id": str(i), "as_of": as_of}).fetchone()
         assert bool(got) is expected, CASES[i]
 

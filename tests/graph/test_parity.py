@@ -47,20 +47,3 @@ def test_generated_dataset_parity(tmp_path, neo4j_store, generated):
     for store in (embedded, neo4j_store):
         again = load_paths(store, [generated])
         assert again.created == again.updated == again.rels_added == again.rels_removed == 0
-
-
-def test_entities_where_is_the_same_on_both_stores(any_store, seed_dir):
-    """``entities_where`` (SQL json_extract / Cypher ``e[$field]``) agrees with the
-    entities' own properties, and takes only scalar fields of the entity kinds."""
-    load_paths(any_store, [seed_dir])
-    index = any_store.entity_index()
-    countries = {c for e in index for c in e.props.get("country", [])}
-    assert len(countries) >= 3
-    for country in countries:
-        assert any_store.entities_where("country", country) == {
-            e.id for e in index if country in e.props.get("country", [])}
-    assert any_store.entities_where("country", "ZZ") == set()
-    assert any_store.entities_where("name", "Huawei Technologies") == {"huawei"}
-    for bad in ("aliases", "parent", "props') = 1 OR (1", "id}) DETACH DELETE e //"):
-        with pytest.raises(ValueError):
-            any_store.entities_where(bad, "x")

@@ -13,6 +13,7 @@ import dealgraph.loaders as loaders
 from dealgraph.errors import LoadError
 from dealgraph.graph.embedded import EmbeddedStore
 from dealgraph.loaders import load_paths
+from dealgraph.queries.access import linked_from
 
 
 def _state(store):
@@ -69,7 +70,7 @@ def test_references_to_later_chunks_are_resolved(any_store, dataset, tiny_chunks
     (dataset / "firms.csv").write_text(text + "".join(
         f"filler{i},Filler {i},,US,,,,,\n" for i in range(8)) + "zeta,Zeta Group,,TW,,,,,\n")
     load_paths(any_store, [dataset])
-    assert any_store.linked_from(["zeta"], "SUBSIDIARY_OF") == {"gamma"}
+    assert linked_from(any_store, ["zeta"], "SUBSIDIARY_OF") == {"gamma"}
 
 
 def test_problems_of_every_chunk_are_reported_and_nothing_is_written(any_store, dataset,

@@ -13,6 +13,7 @@ from dealgraph.errors import LoadError
 from dealgraph.graph.select import Selection, select_subgraph
 from dealgraph.loaders import load_paths, preview_paths
 from dealgraph.queries import run_saved_query
+from dealgraph.queries.access import entities_where
 
 
 @pytest.fixture
@@ -72,8 +73,8 @@ def test_country_filters_treat_an_entity_as_in_each(any_store, filings):
     sub = select_subgraph(any_store, Selection(countries=("GB",)))
     assert sorted(n for n in sub.nodes if n.startswith("filing")) == [
         "filing-F-001", "filing-F-002", "filing-F-004"]
-    assert any_store.entities_where("country", "GB") == {"bank-alpha"}
-    assert any_store.entities_where("country", "US") == {"bank-alpha"}
+    assert entities_where(any_store, "country", "GB") == {"bank-alpha"}
+    assert entities_where(any_store, "country", "US") == {"bank-alpha"}
 
 
 def _mapping_with(tmp_path, filings, old: str, new: str):

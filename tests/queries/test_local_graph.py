@@ -1,5 +1,6 @@
 """Queries with a ``local_graph`` read only part of the embedded store (and may carry the
-store's own search result in it); their rows must be those of the query's NetworkX
+store's own search result in it), and queries with ``run`` compute in Python from the
+reads of ``dealgraph.queries.access``; their rows must be those of the query's NetworkX
 implementation run on the whole graph, for every entity, number of hops and as-of date.
 """
 
@@ -13,7 +14,8 @@ from dealgraph.errors import ParameterError
 from dealgraph.queries import all_queries, get_query
 from dealgraph.synth import generate, write_csv_dataset
 
-LOCAL = sorted(q.name for q in all_queries().values() if q.local_graph is not None)
+LOCAL = sorted(q.name for q in all_queries().values()
+               if q.local_graph is not None or q.runner is not None)
 AS_OF = [None, "2019", "2023-06"]
 
 
@@ -61,7 +63,7 @@ def _compare(store, name, entities):
                 params = query.bind(store, dict(raw), as_of)
             except ParameterError:  # e.g. a firm given where a government is asked for
                 continue
-            local = query.run_embedded(store, params)
+            local = query.run(store, params)
             whole = query.finish(query.networkx(graph, params))
             assert local == whole, (name, raw, as_of)
             checked += 1

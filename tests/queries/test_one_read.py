@@ -100,9 +100,9 @@ def _answer(store, name: str, raw: dict, midway=None) -> list[dict]:
     query = get_query(name)
     params = query.bind(store, raw)  # names are resolved before the answer is read
     if midway is None:
-        return store.run_query(query, params)
+        return query.run(store, params)
     with _load_midway(store, *midway) as hook:
-        rows = store.run_query(query, params)
+        rows = query.run(store, params)
     assert hook.loaded, "the load did not commit while the query ran"
     return rows
 
@@ -172,7 +172,7 @@ def test_every_saved_query_answers_from_one_state(seed, name, after):
     query = get_query(name)
     params = query.bind(store, raw)
     with _load_midway(store, path, more, after) as hook:
-        during = store.run_query(query, params)
+        during = query.run(store, params)
     after_load = _answer(store, name, raw)
     if hook.loaded:  # (a query of fewer statements has ended before)
         assert during == before, f"{name}: the answer mixes two states of the store"

@@ -1,0 +1,121 @@
+"""Query data access on Neo4j: Cypher run through ``Neo4jStore.read`` (read routing,
+inside the caller's read transaction when there is one). Labels and relationship
+types in the text come from the model; values go in as parameters.
+
+Each function is the Neo4j form of the function of the same name in
+``dealgraph.queries.access``; read that module for what it answers.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterable
+
+from ...errors import DealgraphError
+from ...graph.dates import as_of_cypher
+from ...graph.model import ENTITY_LABEL, MODEL
+from ...graph.neo4j_schema import KEY_LABELS
+from ...graph.store import entity_field
+
+__all__ = ["COUNTERPARTY_LINKS", "whole_graph", "party_pairs", "node_fields", "entities_where",
+           "linked_from", "counterparty_pairs", "counterparties_of", "counterparty_links", "cypher_rows",
+           "query_errors"]
+
+_PARTY = MODEL.rel_type("PARTY_TO")
+
+
+def _labels() -> str:
+    return "|".join(MODEL.label(k) for k in KEY_LABELS)
+
+
+def whole_graph(store):
+    return store.subgraph(None).to_networkx()
+
+
+def party_pairs(store, entity_ids: Iterable[str], as_of: str | None = None,
+                skip: Iterable[str] = ()) -> list[tuple[str, str]]:
+    recs = store.read(
+        f"MATCH (e:{ENTITY_LABEL})-[:{_PARTY}]->(d:Deal) WHERE e.id IN $ids "
+        f"AND NOT d.id IN $skip AND {as_of_cypher('d')} "
+        f"WITH DISTINCT d MATCH (p:{ENTITY_LABEL})-[:{_PARTY}]->(d) "
+        "RETURN p.id AS src, d.id AS dst ORDER BY dst, src",
+        {"ids": sorted(set(entity_ids)), "skip": sorted(set(skip)), "as_of": as_of})
+    return [(r["src"], r["dst"]) for r in recs]
+
+
+def node_fields(store, ids: Iterable[str], keys: tuple[str, ...]) -> dict[str, dict]:
+    fields = ", ".join(f"`{k}`: n.`{k}`" for k in keys)
+    recs = store.read(f"MATCH (n:{_labels()}) WHERE n.id IN $ids "
+                      f"RETURN n.id AS id, labels(n) AS labels, {{{fields}}} AS f",
+                      {"ids": sorted(set(ids))})
+    return {r["id"]: {"label": _kind_label(r["labels"]),
+                      **{k: v for k, v in r["f"].items() if v is not None}} for r in recs}
+
+
+def _kind_label(labels) -> str:
+    """The model label among a node's labels (entities also carry ``Entity``)."""
+    return next(label for label in labels if label != ENTITY_LABEL and label in MODEL.labels)
+
+
+def entities_where(store, field: str, value) -> set[str]:
+    entity_field(field)
+    return {r["id"] for r in store.read(
+        f"MATCH (e:{ENTITY_LABEL}) WHERE CASE WHEN e[$field] IS :: LIST<ANY> "
+        "THEN $value IN e[$field] ELSE e[$field] = $value END RETURN e.id AS id",
+        {"field": field, "value": value})}
+
+
+def linked_from(store, ids: Iterable[str], rel_type: str) -> set[str]:
+    labels = _labels()
+    return {r["id"] for r in store.read(
+        f"MATCH (a:{labels})-[:{MODEL.rel_type(rel_type)}]->(b:{labels}) "
+        "WHERE b.id IN $ids RETURN DISTINCT a.id AS id", {"ids": sorted(set(ids))})}
+
+
+def counterparty_pairs(store, entity_ids: Iterable[str],
+                       as_of: str | None = None) -> set[tuple[str, str]]:
+    return {(r["a"], r["b"]) for r in store.read(
+        f"MATCH (a:{ENTITY_LABEL})-[:{_PARTY}]->(d:Deal)<-[:{_PARTY}]-(b:{ENTITY_LABEL}) "
+        f"WHERE a.id IN $ids AND a <> b AND {as_of_cypher('d')} "
+        "RETURN DISTINCT a.id AS a, b.id AS b",
+        {"ids": sorted(set(entity_ids)), "as_of": as_of})}
+
+
+def counterparties_of(store, entity_ids: Iterable[str], as_of: str | None = None,
+                      keys: tuple[str, ...] = ()) -> dict[str, dict]:
+    others = {b for _, b in counterparty_pairs(store, entity_ids, as_of)}
+    return node_fields(store, others, keys)
+
+
+# the whole counterparty network (shown as the Cypher of the ``brokers`` query)
+COUNTERPARTY_LINKS = f"""
+MATCH (a:{ENTITY_LABEL})-[:{_PARTY}]->(d:Deal)<-[:{_PARTY}]-(b:{ENTITY_LABEL})
+WHERE a.id < b.id AND {as_of_cypher('d')}
+RETURN DISTINCT a.id AS a, b.id AS b
+"""
+
+
+def counterparty_links(store, as_of: str | None = None) -> set[tuple[str, str]]:
+    return {(r["a"], r["b"]) for r in store.read(COUNTERPARTY_LINKS, {"as_of": as_of})}
+
+
+def cypher_rows(store, cypher: str, params: dict) -> list[dict]:
+    return store.read(cypher, params)
+
+
+@contextmanager
+def query_errors(query):
+    """What Neo4j refuses in a query's own Cypher (a syntax error, a write in the read
+    transaction) or fails with, as one line naming the query."""
+    from neo4j.exceptions import ClientError, Neo4jError
+    try:
+        yield
+    except ClientError as exc:
+        message = (exc.message or str(exc)).strip().splitlines()[0]
+        if exc.code == "Neo.ClientError.Statement.AccessMode":
+            message = "saved queries run in a read transaction and this one writes"
+        raise DealgraphError(f"query {query.name} ({query.origin}): Neo4j refused it: "
+                             f"{message}") from None
+    except Neo4jError as exc:
+        message = (exc.message or str(exc)).strip().splitlines()[0]
+        raise DealgraphError(f"query {query.name}: Neo4j error: {message}") from None
