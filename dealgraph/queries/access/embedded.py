@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Iterable
 
 from ...errors import DealgraphError
-from ...graph.dates import deal_in_force
+from ...graph.dates import AS_OF_SQL, deal_in_force
 from ...graph.model import MODEL, active_model
 from ...graph.store import entity_field
 
@@ -24,15 +24,6 @@ __all__ = ["AS_OF_SQL", "whole_graph", "party_pairs", "node_fields", "entities_w
 
 _PARTY = MODEL.rel_type("PARTY_TO")
 _ENTITY_LABELS = tuple(MODEL.kinds[k].label for k in MODEL.entity_kinds)
-
-# The as-of rule on a deal row ``d`` and the parameter ``:as_of`` (the rule of
-# ``deal_in_force``, on the text values: see dealgraph.graph.dates).
-AS_OF_SQL = ("(json_extract(d.props, '$.announced') IS NULL "
-             "OR json_extract(d.props, '$.announced') <= :as_of) "
-             "AND (json_extract(d.props, '$.end') IS NULL "
-             "OR json_extract(d.props, '$.end') >= :as_of "
-             "OR substr(:as_of, 1, length(json_extract(d.props, '$.end')))"
-             " = json_extract(d.props, '$.end'))")
 
 
 def whole_graph(store):
