@@ -31,8 +31,9 @@ from ..graph.model import MODEL, InvalidModel, active_model, use_model
 from ..graph.records import ApplySummary, Batch
 from ..graph.store import Store, paused_gc
 from ..report import task
-from .mapping import Reading, read_mapped
-from .native import REJECTS_SUFFIX, iter_dataset
+from .mapper import read_mapped
+from .native import iter_dataset
+from .reading import REJECTS_SUFFIX, Reading
 from .rows import STDIN, Sieve, base_stem, input_path, is_stream
 from .validate import Validator, build_batch
 
@@ -52,7 +53,7 @@ def given_extension(paths: list, input_format: str = "native", mapping=None,
     if model_extension is not None:
         return read_extension(model_extension)
     if mapping is not None:
-        from .mapping import mapping_model_path
+        from .mapper import mapping_model_path
         ref = mapping_model_path(mapping)
         return read_extension(ref) if ref else None
     found = None

@@ -17,7 +17,7 @@ the summary counts them by field; ``--strict`` makes them errors, and an
 ``error`` rule reports an error instead.
 
 >>> from dealgraph.graph.model import MODEL
->>> from dealgraph.loaders.native import RawRecord
+>>> from dealgraph.loaders.reading import RawRecord
 >>> c = Conflicts()
 >>> rec = RawRecord(MODEL.kinds["Firm"], "f.csv", 2, {"id": "acme", "name": "Acme", "country": ["US"]})
 >>> c.merge(rec, MODEL.kinds["Firm"].fields["country"], ["DE"], "first", "f.csv", 5, "Country")

@@ -12,6 +12,7 @@ links that involve them are skipped and counted.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import re
 from dataclasses import dataclass
@@ -19,14 +20,18 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlparse
 
-from followthemoney import model as ftm
-from followthemoney.exc import InvalidData
+# followthemoney raises the process-wide csv.field_size_limit when it is imported; this
+# module reads no CSV with it, and importing dealgraph changes no global state: put it back
+_CSV_LIMIT = csv.field_size_limit()
+from followthemoney import model as ftm  # noqa: E402
+from followthemoney.exc import InvalidData  # noqa: E402
+csv.field_size_limit(_CSV_LIMIT)
 
 from ..errors import Problem
 from ..graph.model import MODEL, Kind
 from ..graph.values import COUNTRIES, ValueProblem
-from .mapping import Reading, json_objects, parse_amount, slug
-from .native import RawRecord
+from .parse import parse_amount, slug
+from .reading import RawRecord, Reading, json_objects
 
 __all__ = ["read_ftm", "LINKS", "GOVERNMENT_LEVEL"]
 

@@ -20,7 +20,6 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -29,24 +28,13 @@ import yaml
 from ..errors import LoadError, Problem
 from ..graph.model import MODEL, Kind
 from ..graph.store import paused_gc
+from .reading import REJECTS_SUFFIX, RawRecord, yaml_expansion
 from .rows import (CSV_FIELD_LIMIT, Sieve, base_stem, base_suffix, csv_reader, csv_rows,  # noqa: F401
                    input_path, is_input, read_text_bytes)
 
 __all__ = ["RawRecord", "read_dataset", "iter_dataset", "DATA_SUFFIXES", "csv_reader"]
 
 DATA_SUFFIXES = (".csv", ".json", ".jsonl", ".yaml", ".yml")
-# Files of rows set aside by a load (docs/mapping.md); never read as data from a directory.
-REJECTS_SUFFIX = ".rejects.csv"
-
-
-@dataclass(slots=True)
-class RawRecord:
-    kind: Kind
-    file: str
-    line: int
-    values: dict
-
-
 def read_dataset(paths: list[str | Path]) -> list[RawRecord]:
     """Read every record from ``paths`` (directories or files) or raise LoadError
     listing every file that cannot be read."""
@@ -284,34 +272,6 @@ _DataLoader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 _DataLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|false)$"),
                                   list("tf"))
-
-
-def yaml_expansion(node, unique_limit: int = 0) -> str | None:
-    """Why a composed YAML document must not be used, or None: its aliases expand it to
-    far more values than it holds (an "alias bomb", e.g. nine levels of nine aliases:
-    387 million values from 90 lines). Counted per node once, so in bounded time."""
-    sizes: dict[int, int] = {}
-
-    def size(n) -> int:
-        got = sizes.get(id(n))
-        if got is not None:
-            return got
-        sizes[id(n)] = 1  # a node that holds itself counts once
-        if isinstance(n, yaml.MappingNode):
-            total = 1 + sum(size(k) + size(v) for k, v in n.value)
-        elif isinstance(n, yaml.SequenceNode):
-            total = 1 + sum(size(v) for v in n.value)
-        else:
-            total = 1
-        sizes[id(n)] = total
-        return total
-
-    total = size(node)
-    limit = 10 * len(sizes) + 10_000 + unique_limit
-    if total > limit:
-        return (f"its aliases (*name) expand it to {total:,} values from {len(sizes):,}; "
-                "write the values out instead")
-    return None
 
 
 def _yaml_items(path: Path, text: str, problems: list[Problem]):

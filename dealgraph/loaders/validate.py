@@ -14,7 +14,7 @@ from ..graph.model import MODEL
 from ..graph.records import Batch, Node, Rel
 from ..graph.store import Store, paused_gc
 from ..graph.values import Implausible, ValueProblem, date_ceiling, date_floor, parse_value
-from .native import RawRecord
+from .reading import RawRecord
 
 __all__ = ["build_batch", "Validator"]
 
