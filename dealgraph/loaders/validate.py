@@ -7,7 +7,8 @@ point at records of the same load or at records already in the store.
 
 from __future__ import annotations
 
-from typing import Iterable
+from dataclasses import dataclass
+from typing import Callable, Iterable
 
 from ..errors import LoadError, Problem, errors_of
 from ..graph.model import MODEL
@@ -22,6 +23,41 @@ _RANGES = [("stake_low", "stake_high"), ("valuation_low", "valuation_high"),
            ("value", "value_high")]
 _MEMO_MAX = 500_000
 _UNIQUE_TYPES = ("id", "text", "url")
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """A check on a record's parsed values, across fields. The fast path (``_parse_fast``)
+    and the path that reports (``_parse``) both read ``RULES``, so they cannot disagree:
+    the fast one gives up on a record that breaks a rule, the other says why."""
+    fields: tuple[str, ...]       # applies to the kinds that have all of these
+    broken: Callable[[dict], bool]
+    problem: Callable[[dict], tuple[str, str]]  # (field, message) of a broken record
+    drop: bool = False            # a warning that drops the field, not an error
+    code: str = ""
+
+
+def _range_rule(low: str, high: str) -> _Rule:
+    return _Rule((low, high), lambda o: low in o and high in o and o[low] > o[high],
+                 lambda o: (high, f"{o[high]:g} is below {low} {o[low]:g}"))
+
+
+_MONEY = ("value", "valuation_low", "valuation_high")
+
+RULES = (
+    *(_range_rule(low, high) for low, high in _RANGES),
+    _Rule(("announced", "end"),
+          lambda o: "announced" in o and "end" in o
+          and date_ceiling(o["end"]) < date_floor(o["announced"]),
+          lambda o: ("end", f"{o['end']} is before announced {o['announced']}; end dropped"),
+          drop=True, code="end-before-start"),
+    _Rule((), lambda o: "currency" not in o and any(f in o for f in _MONEY),
+          lambda o: ("currency", "is required when a value or valuation is given")),
+)
+
+
+def _rules_for(kind) -> tuple[_Rule, ...]:
+    return tuple(r for r in RULES if all(f in kind.fields for f in r.fields))
 
 
 class _Parser:
@@ -64,9 +100,7 @@ class _KindTable:
                     memo = parser.memos[id(field)] = {}
             self.fields[name] = (field, memo)
         self.required = kind.required
-        self.ranges = [(lo, hi) for lo, hi in _RANGES if lo in kind.fields and hi in kind.fields]
-        self.dates = "announced" in kind.fields and "end" in kind.fields
-        self.money = [f for f in ("value", "valuation_low", "valuation_high") if f in kind.fields]
+        self.rules = _rules_for(kind)
         self.refs = [f.name for f in kind.fields.values() if f.type in ("ref", "refs")]
         self.props = [f.name for f in kind.prop_fields]
 
@@ -122,14 +156,9 @@ def _parse_fast(values: dict, table: _KindTable, parser: _Parser) -> dict | None
     for name in table.required:
         if name not in out:
             return None
-    for low, high in table.ranges:
-        if low in out and high in out and out[low] > out[high]:
+    for rule in table.rules:
+        if rule.broken(out):
             return None
-    if table.dates and "announced" in out and "end" in out \
-            and date_ceiling(out["end"]) < date_floor(out["announced"]):
-        return None
-    if table.money and "currency" not in out and any(f in out for f in table.money):
-        return None
     return values if same else out
 
 
@@ -169,20 +198,16 @@ def _parse(rec: RawRecord, problems: list[Problem], parser: _Parser) -> tuple[di
             continue
         if value != []:
             out[name] = value
-    for low, high in _RANGES:
-        if low in out and high in out and out[low] > out[high]:
-            problems.append(Problem(rec.file, rec.line, high,
-                                    f"{out[high]:g} is below {low} {out[low]:g}"))
+    for rule in _rules_for(rec.kind):
+        if not rule.broken(out):
+            continue
+        name, message = rule.problem(out)
+        if rule.drop:
+            problems.append(Problem.warning(rec.file, rec.line, name, message, rule.code))
+            del out[name]
+        else:
+            problems.append(Problem(rec.file, rec.line, name, message))
             ok = False
-    if "announced" in out and "end" in out and date_ceiling(out["end"]) < date_floor(out["announced"]):
-        problems.append(Problem.warning(rec.file, rec.line, "end",
-                                        f"{out['end']} is before announced {out['announced']}; "
-                                        "end dropped", "end-before-start"))
-        del out["end"]
-    if ("value" in out or "valuation_low" in out or "valuation_high" in out) and "currency" not in out:
-        problems.append(Problem(rec.file, rec.line, "currency",
-                                "is required when a value or valuation is given"))
-        ok = False
     return out, ok
 
 
