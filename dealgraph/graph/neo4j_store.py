@@ -202,6 +202,11 @@ class Neo4jStore(Store):
         """Run read-only Cypher with read routing and return the records as dicts."""
         return [r.data() for r in self._read_records(cypher, params)]
 
+    def read_records(self, cypher: str, params: dict | None = None) -> list:
+        """``read``, with the driver's records (immutable tuples readable by key): less
+        memory than dicts for answers of millions of rows."""
+        return self._read_records(cypher, params)
+
     def _read_records(self, cypher: str, params: dict | None = None):
         tx = getattr(self, "_tx", None)
         try:

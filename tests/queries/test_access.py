@@ -46,6 +46,7 @@ def _answers(store, as_of):
     }
 
 
+
 @pytest.mark.neo4j
 @pytest.mark.parametrize("as_of", [None, "2019-12-31", "2023-06-30"])
 def test_both_backends_give_the_same_answers(seed_embedded, seed_neo4j, as_of):

@@ -18,8 +18,8 @@ from ...graph.neo4j_schema import KEY_LABELS
 from ...graph.store import entity_field
 
 __all__ = ["COUNTERPARTY_LINKS", "whole_graph", "party_pairs", "node_fields", "entities_where",
-           "linked_from", "counterparty_pairs", "counterparties_of", "counterparty_links", "cypher_rows",
-           "query_errors"]
+           "linked_from", "counterparty_pairs", "counterparties_of", "counterparty_links",
+           "cypher_rows", "query_errors"]
 
 _PARTY = MODEL.rel_type("PARTY_TO")
 
