@@ -25,7 +25,7 @@ from dealgraph.loaders import load_paths
 from dealgraph.errors import DealgraphError
 from dealgraph.graph.neo4j_schema import FORMAT_LABEL
 from dealgraph.graph.neo4j_store import LOAD_LOCK, META
-from dealgraph.queries import builtin_queries, run_saved_query
+from dealgraph.queries import access, builtin_queries, run_saved_query
 
 from .hostile import CYPHER_PROBES, SQL_PROBES, XSS_PROBES, dump_neo4j, hostile_records, \
     write_hostile_dataset
@@ -167,6 +167,13 @@ def test_hostile_values_reach_neo4j_only_as_parameters(sentinel, hostile_dir):
         store.labels_of(PROBES)
         store.deal_parties(["f0", CYPHER_PROBES[1]])
         store.neighbourhood("f0", hops=2)
+        # the query data access (dealgraph.queries.access), with hostile ids and values
+        access.party_pairs(store, ["f0", CYPHER_PROBES[1]], "2024-01-01", [CYPHER_PROBES[2]])
+        access.node_fields(store, PROBES, ("name", "country"))
+        access.entities_where(store, "name", CYPHER_PROBES[0])
+        access.linked_from(store, PROBES, "SUBSIDIARY_OF")
+        access.counterparties_of(store, ["f0", CYPHER_PROBES[1]], None, ("name",))
+        access.network_parts(store, "2024-01-01", True)
         # saved queries, entities named by their hostile names
         for name, query in builtin_queries().items():
             entity_names = iter(CYPHER_PROBES)

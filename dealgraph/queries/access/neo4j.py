@@ -44,12 +44,11 @@ def party_pairs(store, entity_ids: Iterable[str], as_of: str | None = None,
 
 
 def node_fields(store, ids: Iterable[str], keys: tuple[str, ...]) -> dict[str, dict]:
-    fields = ", ".join(f"`{k}`: n.`{k}`" for k in keys)
-    recs = store.read(f"MATCH (n:{_labels()}) WHERE n.id IN $ids "
-                      f"RETURN n.id AS id, labels(n) AS labels, {{{fields}}} AS f",
-                      {"ids": sorted(set(ids))})
+    recs = store.read_records(f"MATCH (n:{_labels()}) WHERE n.id IN $ids "
+                              "RETURN n.id AS id, labels(n) AS labels, [k IN $keys | n[k]] AS v",
+                              {"ids": sorted(set(ids)), "keys": list(keys)})
     return {r["id"]: {"label": _kind_label(r["labels"]),
-                      **{k: v for k, v in r["f"].items() if v is not None}} for r in recs}
+                      **{k: v for k, v in zip(keys, r["v"]) if v is not None}} for r in recs}
 
 
 def _kind_label(labels) -> str:
