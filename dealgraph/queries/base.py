@@ -335,7 +335,7 @@ class SavedQuery:
         a subset) the NetworkX twin. Every read is inside one read transaction."""
         store.check_current()
         if self.runner is not None:
-            with store.reading(), paused_gc():
+            with access.query_errors(store, self), store.reading(), paused_gc():
                 return self.finish(self.runner(store, params))
         if store.backend == "embedded":
             return self.run_embedded(store, params)
