@@ -173,7 +173,6 @@ def test_hostile_values_reach_neo4j_only_as_parameters(sentinel, hostile_dir):
         access.entities_where(store, "name", CYPHER_PROBES[0])
         access.linked_from(store, PROBES, "SUBSIDIARY_OF")
         access.counterparties_of(store, ["f0", CYPHER_PROBES[1]], None, ("name",))
-        access.network_parts(store, "2024-01-01", True)
         # saved queries, entities named by their hostile names
         for name, query in builtin_queries().items():
             entity_names = iter(CYPHER_PROBES)
