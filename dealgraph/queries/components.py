@@ -6,12 +6,10 @@ every entity id), never the whole graph; grouped by union-find (``whole.groups``
 
 from __future__ import annotations
 
-import networkx as nx
-
 from .base import Param
 from .whole import CYPHER_STATEMENTS, groups, network_of_graph, read_network
 
-__all__ = ["NAME", "QUESTION", "PARAMS", "COLUMNS", "CYPHER", "local_graph", "networkx"]
+__all__ = ["NAME", "QUESTION", "PARAMS", "COLUMNS", "CYPHER", "run", "networkx"]
 
 NAME = "components"
 QUESTION = ("Which groups of entities are connected by chains of deals, and how big is "
@@ -36,11 +34,11 @@ NOTES = {}
 
 CYPHER = "\n\n".join(f"// {what}\n{CYPHER_STATEMENTS[what]}"
                       for what in ("parties", "entity ids"))
-NETWORK = "components: network"  # where local_graph leaves what it read
 
 
-def run_cypher(store, params):
-    """The groups from the party pairs the store reads (``read_network``)."""
+def run(store, params):
+    """The groups from the party pairs the store reads (``read_network``), on every
+    backend."""
     return rows_of(_read(store, params), params)
 
 
@@ -50,17 +48,8 @@ def _read(store, params):
                         counts=False)
 
 
-def local_graph(store, params):
-    """An empty graph carrying what the embedded store read (``read_network``)."""
-    g = nx.MultiDiGraph()
-    g.graph[NETWORK] = _read(store, params)
-    return g
-
-
 def networkx(g, params):
-    network = g.graph.get(NETWORK)
-    if network is None or network.as_of != params["as_of"]:
-        network = network_of_graph(g, params["as_of"], entity_ids=True)
+    network = network_of_graph(g, params["as_of"], entity_ids=True)
     return rows_of(network, params)
 
 

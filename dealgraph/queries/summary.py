@@ -13,13 +13,11 @@ both stores.
 
 from __future__ import annotations
 
-import networkx as nx
-
 from ..graph.countries import country_label
 from .base import Param
 from .whole import CYPHER_STATEMENTS, Network, groups, network_of_graph, read_network
 
-__all__ = ["NAME", "QUESTION", "PARAMS", "COLUMNS", "CYPHER", "local_graph", "networkx",
+__all__ = ["NAME", "QUESTION", "PARAMS", "COLUMNS", "CYPHER", "run", "networkx",
            "figures"]
 
 NAME = "summary"
@@ -47,25 +45,16 @@ NOTES = {}
 
 CYPHER = "\n\n".join(f"// {what}\n{stmt}" for what, stmt in CYPHER_STATEMENTS.items()
                       if what != "entity ids")
-NETWORK = "summary: network"  # where local_graph leaves what it read
 
 
-def run_cypher(store, params):
-    """The figures from the store's aggregations and party pairs (``read_network``)."""
+def run(store, params):
+    """The figures from the store's aggregations and party pairs (``read_network``), on
+    every backend."""
     return figures(read_network(store, params["as_of"]), params["top"])
 
 
-def local_graph(store, params):
-    """An empty graph carrying what the embedded store read (``read_network``)."""
-    g = nx.MultiDiGraph()
-    g.graph[NETWORK] = read_network(store, params["as_of"])
-    return g
-
-
 def networkx(g, params):
-    network = g.graph.get(NETWORK)
-    if network is None or network.as_of != params["as_of"]:
-        network = network_of_graph(g, params["as_of"])
+    network = network_of_graph(g, params["as_of"])
     return figures(network, params["top"])
 
 
