@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from . import access
 from .base import Param, as_of_cypher
-from .counterparty import counterparties, entity_deals, members_graph, parties, \
+from .counterparty import _store_members, counterparties, entity_deals, parties, \
     structural_members
 
-__all__ = ["NAME", "QUESTION", "PARAMS", "COLUMNS", "CYPHER", "networkx"]
+__all__ = ["NAME", "QUESTION", "PARAMS", "COLUMNS", "CYPHER", "run", "networkx"]
 
 ACTING_ROLES = ("regulator", "licensor")
 
@@ -21,11 +22,10 @@ SORT = ("order", "firm")
 EXAMPLE = {"government": "us-government"}
 DETAILS = ("Order 1: firms party to a deal where the government or one of its bodies is "
            "regulator or licensor (via = those bodies). Order 2: other firms in a deal "
-           "with an order-1 firm (via = those firms).")
-
-
-def local_graph(store, params):
-    return members_graph(store, params["government"], "PART_OF", 2)
+           "with an order-1 firm (via = those firms). Both stores compute the rows in Python "
+           "from a few reads (the bodies' party rows, then the parties of their deals and of "
+           "the order-1 firms' deals), never the two-hop graph; the Cypher below gives the "
+           "same rows when run on Neo4j.")
 
 
 CYPHER = f"""
@@ -71,10 +71,51 @@ def networkx(g, params):
             entry = second.setdefault(other, {"via": set(), "deals": set()})
             entry["via"].add(firm)
             entry["deals"] |= deals
+    return _rows(first, second, g.nodes)
+
+
+def run(store, params):
+    """What ``networkx`` answers, from the store's reads (``dealgraph.queries.access``)
+    on every backend: the bodies' own party rows, then the parties of their deals and of
+    the order-1 firms' deals, in force as of the date. Never a graph: the two-hop
+    neighbourhood of a government that is party to thousands of deals is most of a big
+    network (3.6 GB as a NetworkX graph at a million deals)."""
+    as_of = params["as_of"]
+    bodies = _store_members(store, params["government"], "PART_OF")
+    acting: dict[str, set[str]] = {}
+    for body, deal, role in access.party_roles(store, bodies, as_of):
+        if role in ACTING_ROLES:
+            acting.setdefault(deal, set()).add(body)
+    pairs = [(p, d) for p, d in access.party_pairs(store, bodies, as_of) if d in acting]
+    fields = access.node_fields(store, {p for p, _ in pairs}, ("name", "country"))
+    first: dict[str, dict[str, set]] = {}
+    for party, deal in pairs:
+        if fields.get(party, {}).get("label") == "Firm":
+            entry = first.setdefault(party, {"via": set(), "deals": set()})
+            entry["via"] |= acting[deal]
+            entry["deals"].add(deal)
+    members: dict[str, list[str]] = {}
+    for party, deal in access.party_pairs(store, first, as_of):
+        members.setdefault(deal, []).append(party)
+    others = {p for ps in members.values() for p in ps if p not in first}
+    fields.update(access.node_fields(store, others - fields.keys(), ("name", "country")))
+    second: dict[str, dict[str, set]] = {}
+    for deal, parties_ in members.items():
+        inside = [p for p in parties_ if p in first]
+        for other in parties_:
+            if other in first or fields.get(other, {}).get("label") != "Firm":
+                continue
+            entry = second.setdefault(other, {"via": set(), "deals": set()})
+            entry["via"].update(inside)
+            entry["deals"].add(deal)
+    return _rows(first, second, fields)
+
+
+def _rows(first: dict, second: dict, nodes) -> list[dict]:
     rows = []
     for order, found in ((1, first), (2, second)):
         for firm, entry in found.items():
-            node = g.nodes[firm]
+            node = nodes[firm]
             rows.append({"order": order, "firm": firm, "name": node.get("name"),
                          "country": node.get("country"), "via": sorted(entry["via"]),
                          "deals": sorted(entry["deals"])})

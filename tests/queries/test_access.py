@@ -33,6 +33,7 @@ def _answers(store, as_of):
     return {
         "party_pairs": sorted(access.party_pairs(store, ENTITIES, as_of)),
         "party_pairs skipping": sorted(access.party_pairs(store, ENTITIES, as_of, deals[::2])),
+        "party_roles": access.party_roles(store, ENTITIES, as_of),
         "node_fields": access.node_fields(store, [*ENTITIES, *deals[:5], "nobody"],
                                           ("name", "country", "announced", "kind")),
         "counterparty_pairs": access.counterparty_pairs(store, ENTITIES, as_of),
@@ -58,9 +59,12 @@ def test_both_backends_give_the_same_answers(seed_embedded, seed_neo4j, as_of):
 
 def test_the_answers_agree_with_the_whole_graph(seed_store):
     """What the reads answer is what the whole graph holds (the as-of rule included)."""
-    from dealgraph.queries.counterparty import counterparties
+    from dealgraph.queries.counterparty import counterparties, entity_deals
     g = access.whole_graph(seed_store)
     for as_of in (None, "2021-01-01"):
+        assert access.party_roles(seed_store, ENTITIES, as_of) == {
+            (e, d, role or "") for e in ENTITIES
+            for d, roles in entity_deals(g, e, as_of).items() for role in roles}
         pairs = access.counterparty_pairs(seed_store, ENTITIES, as_of)
         assert pairs == {(e, o) for e in ENTITIES if e in g
                          for o in counterparties(g, e, as_of)}

@@ -54,3 +54,19 @@ def test_parity_covered_every_query_with_rows():
     assert _counted["queries"] == set(builtin_queries())
     print(f"\nseed parity: {_counted['runs']} runs per store, {_counted['rows']} identical rows")
     assert _counted["rows"] > 1000, _counted
+
+
+@pytest.mark.parametrize("as_of", AS_OF, ids=lambda v: f"as_of={v}")
+def test_the_shown_cypher_of_a_python_query_gives_its_rows(seed_neo4j, as_of):
+    """``exposure`` computes in Python on both stores; the Cypher it shows (docs, ``query
+    show``) must still answer the same when a Neo4j user runs it."""
+    from dealgraph.queries import get_query
+    query = get_query("exposure")
+    assert query.runner is not None
+    found = 0
+    for government in ("us-government", "us-commerce", "cn-government", "miit"):
+        params = query.bind(seed_neo4j, {"government": government}, as_of)
+        rows = query.run(seed_neo4j, params)
+        assert query.run_cypher(seed_neo4j, params) == rows, government
+        found += len(rows)
+    assert found or as_of == "2019-06"

@@ -22,7 +22,7 @@ from typing import Iterable
 
 from ...errors import DealgraphError
 
-__all__ = ["BACKENDS", "FUNCTIONS", "backend_of", "whole_graph", "party_pairs",
+__all__ = ["BACKENDS", "FUNCTIONS", "backend_of", "whole_graph", "party_pairs", "party_roles",
            "node_fields", "entities_where", "linked_from", "counterparty_pairs",
            "counterparties_of", "counterparty_links", "cypher_rows", "query_errors"]
 
@@ -31,7 +31,7 @@ BACKENDS = {"embedded": "dealgraph.queries.access.embedded",
             "neo4j": "dealgraph.queries.access.neo4j"}
 
 # what every backend module defines (tests/queries/test_access.py holds them to it)
-FUNCTIONS = ("whole_graph", "party_pairs", "node_fields", "entities_where", "linked_from",
+FUNCTIONS = ("whole_graph", "party_pairs", "party_roles", "node_fields", "entities_where", "linked_from",
              "counterparty_pairs", "counterparties_of", "counterparty_links", "cypher_rows",
              "query_errors")
 
@@ -57,6 +57,13 @@ def party_pairs(store, entity_ids: Iterable[str], as_of: str | None = None,
     to, leaving out the deals in ``skip`` and, with ``as_of``, the deals not in force
     then: one counterparty step of a search (``counterparty.Search``)."""
     return backend_of(store).party_pairs(store, entity_ids, as_of, skip)
+
+
+def party_roles(store, entity_ids: Iterable[str],
+                as_of: str | None = None) -> set[tuple[str, str, str]]:
+    """(entity, deal, role) for each party row of one of ``entity_ids`` (role ``""`` when
+    it has none), with ``as_of`` only of the deals in force then."""
+    return backend_of(store).party_roles(store, entity_ids, as_of)
 
 
 def node_fields(store, ids: Iterable[str], keys: tuple[str, ...]) -> dict[str, dict]:

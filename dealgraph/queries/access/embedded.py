@@ -18,7 +18,7 @@ from ...graph.dates import AS_OF_SQL, deal_in_force
 from ...graph.model import MODEL, active_model
 from ...graph.store import entity_field
 
-__all__ = ["AS_OF_SQL", "whole_graph", "party_pairs", "node_fields", "entities_where",
+__all__ = ["AS_OF_SQL", "whole_graph", "party_pairs", "party_roles", "node_fields", "entities_where",
            "linked_from", "counterparty_pairs", "counterparties_of", "counterparty_links",
            "cypher_rows", "query_errors"]
 
@@ -45,6 +45,16 @@ def party_pairs(store, entity_ids: Iterable[str], as_of: str | None = None,
             if deal_in_force({"announced": announced, "end": end}, as_of)}
     return [(src, dst) for src, dst in store.select_in(
         f"SELECT src, dst FROM rels WHERE type='{_PARTY}' AND dst IN ({{marks}})", deals)]
+
+
+def party_roles(store, entity_ids: Iterable[str],
+                as_of: str | None = None) -> set[tuple[str, str, str]]:
+    sql = (f"SELECT r.src, r.dst, r.role FROM rels r"
+           + (" JOIN nodes d ON d.id = r.dst" if as_of is not None else "")
+           + f" WHERE r.type = '{_PARTY}' AND r.src IN (SELECT value FROM json_each(:ids))"
+           + (f" AND {AS_OF_SQL}" if as_of is not None else ""))
+    return set(store.select(sql, {"ids": json.dumps(list(dict.fromkeys(entity_ids))),
+                                  "as_of": as_of}))
 
 
 def node_fields(store, ids: Iterable[str], keys: tuple[str, ...]) -> dict[str, dict]:

@@ -17,9 +17,9 @@ from ...graph.model import ENTITY_LABEL, MODEL
 from ...graph.neo4j_schema import KEY_LABELS
 from ...graph.store import entity_field
 
-__all__ = ["COUNTERPARTY_LINKS", "whole_graph", "party_pairs", "node_fields", "entities_where",
-           "linked_from", "counterparty_pairs", "counterparties_of", "counterparty_links",
-           "cypher_rows", "query_errors"]
+__all__ = ["COUNTERPARTY_LINKS", "whole_graph", "party_pairs", "party_roles", "node_fields",
+           "entities_where", "linked_from", "counterparty_pairs", "counterparties_of",
+           "counterparty_links", "cypher_rows", "query_errors"]
 
 _PARTY = MODEL.rel_type("PARTY_TO")
 
@@ -41,6 +41,14 @@ def party_pairs(store, entity_ids: Iterable[str], as_of: str | None = None,
         "RETURN p.id AS src, d.id AS dst ORDER BY dst, src",
         {"ids": sorted(set(entity_ids)), "skip": sorted(set(skip)), "as_of": as_of})
     return [(r["src"], r["dst"]) for r in recs]
+
+
+def party_roles(store, entity_ids: Iterable[str],
+                as_of: str | None = None) -> set[tuple[str, str, str]]:
+    return {(r["e"], r["d"], r["role"]) for r in store.read(
+        f"MATCH (e:{ENTITY_LABEL})-[r:{_PARTY}]->(d:Deal) WHERE e.id IN $ids "
+        f"AND {as_of_cypher('d')} RETURN e.id AS e, d.id AS d, coalesce(r.role, '') AS role",
+        {"ids": sorted(set(entity_ids)), "as_of": as_of})}
 
 
 def node_fields(store, ids: Iterable[str], keys: tuple[str, ...]) -> dict[str, dict]:
