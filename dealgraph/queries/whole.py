@@ -22,9 +22,8 @@ from typing import Callable
 from ..graph.model import MODEL
 from ..report import task
 from . import access
-from .access.embedded import AS_OF_SQL
-from .base import as_of_cypher
-from .counterparty import ENTITY_LABELS, KIND_LABEL, PARTY, in_force, is_deal
+from .access.neo4j import NETWORK_STATEMENTS
+from .counterparty import ENTITY_LABELS, PARTY, in_force, is_deal
 
 __all__ = ["Network", "read_network", "network_of_graph", "groups", "CYPHER_STATEMENTS"]
 
@@ -50,101 +49,25 @@ class Network:
     names: Callable[[list[str]], dict[str, str | None]] = field(default=lambda ids: {})
 
 
-# -- the statements each store runs --------------------------------------------------
-
-_ENTITY_SQL = ",".join(f"'{label}'" for label in sorted(ENTITY_LABELS))
-_PARTY_SQL = MODEL.rel_type(PARTY)
-
-CYPHER_STATEMENTS = {
-    "entities": f"MATCH (n:Entity) RETURN {KIND_LABEL.format(v='n')} AS label, count(*) AS n",
-    "countries": ("MATCH (n:Entity) WHERE n.country IS NOT NULL UNWIND n.country AS c "
-                  "WITH c WHERE c IS NOT NULL AND c <> '' RETURN c AS country, count(*) AS n"),
-    # one scan of the deals for every deal figure: grouped by kind, status and currency
-    "deals": (f"MATCH (d:Deal) WHERE {as_of_cypher('d')} "
-              "RETURN d.kind AS kind, d.status AS status, d.currency AS currency, "
-              "count(*) AS n, "
-              "min(CASE WHEN d.announced <> '' THEN d.announced END) AS first, "
-              "max(CASE WHEN d.announced <> '' THEN d.announced END) AS last, "
-              "count(CASE WHEN d.currency <> '' THEN d.value END) AS valued, "
-              "sum(CASE WHEN d.currency <> '' THEN d.value END) AS total"),
-    # one record per entity that is party to a deal in force: its deals' ids
-    "parties": (f"MATCH (e:Entity)-[:{_PARTY_SQL}]->(d:Deal) WHERE {as_of_cypher('d')} "
-                "RETURN e.id AS entity, collect(DISTINCT d.id) AS deals"),
-    "entity ids": "MATCH (n:Entity) RETURN n.id AS id",
-}
+# shown as the Cypher of ``summary`` and ``components``: what Neo4j runs for them
+CYPHER_STATEMENTS = NETWORK_STATEMENTS
 
 
 def read_network(store, as_of: str | None, entity_ids: bool = False,
                  counts: bool = True) -> Network:
     """The ``Network`` of ``store`` as of ``as_of``, from aggregations (left out, as
     zeros, without ``counts``) and the party pairs (plus every entity id with
-    ``entity_ids``); inside one read transaction."""
+    ``entity_ids``), read by ``access.network_parts``; inside one read transaction."""
     with store.reading(), task("reading the network", total=None):
-        if store.backend == "neo4j":
-            return _read_neo4j(store, as_of, entity_ids, counts)
-        if store.backend == "embedded":
-            return _read_embedded(store, as_of, entity_ids, counts)
-        return network_of_graph(store.subgraph(None).to_networkx(), as_of, entity_ids)
+        parts = access.network_parts(store, as_of, entity_ids, counts)
+        return _network(as_of, parts["entities"], parts["countries"], parts["deal_rows"],
+                        parts["money"], parts["pairs"], parts["ids"], _names_reader(store))
 
 
 def _names_reader(store):
     def names(ids):
         return {i: f.get("name") for i, f in access.node_fields(store, ids, ("name",)).items()}
     return names
-
-
-def _read_neo4j(store, as_of, entity_ids, counts) -> Network:
-    params = {"as_of": as_of}
-    st = CYPHER_STATEMENTS
-    entities, countries, deal_rows, money = {}, {}, [], {}
-    if counts:
-        entities = {r["label"]: r["n"] for r in store.read(st["entities"])}
-        countries = {r["country"]: r["n"] for r in store.read(st["countries"])}
-        deal_rows = store.read(st["deals"], params)
-        for r in deal_rows:
-            if r["valued"]:
-                money[r["currency"]] = money.get(r["currency"], 0) + r["total"]
-    pairs = [(r[0], d) for r in store._read_records(st["parties"], params) for d in r[1]]
-    ids = [r[0] for r in store._read_records(st["entity ids"])] if entity_ids else None
-    return _network(as_of, entities, countries, deal_rows, money, pairs, ids,
-                    _names_reader(store))
-
-
-def _read_embedded(store, as_of, entity_ids, counts) -> Network:
-    db = store.db
-    as_of_sql = f" AND {AS_OF_SQL}" if as_of is not None else ""
-    params = {"as_of": as_of}
-    entities, countries, deal_rows, money = {}, {}, [], {}
-    if counts:
-        entities = dict(db.execute(f"SELECT label, COUNT(*) FROM nodes WHERE label IN "
-                                   f"({_ENTITY_SQL}) GROUP BY label"))
-        countries = {c: n for c, n in db.execute(
-            "SELECT j.value, COUNT(*) FROM nodes, json_each(nodes.props, '$.country') j "
-            f"WHERE nodes.label IN ({_ENTITY_SQL}) GROUP BY j.value")
-            if c is not None and c != ""}
-    # one scan of the deals for every deal figure: grouped by kind, status and currency
-    for k, s, c, n, first, last, total in (db.execute(
-            "SELECT kind, status, c, COUNT(*), MIN(NULLIF(a, '')), MAX(NULLIF(a, '')), "
-            "SUM(CASE WHEN c <> '' THEN v END) FROM "
-            "(SELECT json_extract(d.props, '$.kind') AS kind, "
-            "json_extract(d.props, '$.status') AS status, "
-            "json_extract(d.props, '$.announced') AS a, "
-            "json_extract(d.props, '$.currency') AS c, json_extract(d.props, '$.value') AS v "
-            f"FROM nodes d WHERE d.label = 'Deal'{as_of_sql}) GROUP BY kind, status, c",
-            params) if counts else ()):
-        deal_rows.append({"kind": k, "status": s, "n": n, "first": first, "last": last})
-        if total is not None:
-            money[c] = money.get(c, 0) + total
-    if as_of is None:
-        sql = f"SELECT src, dst FROM rels WHERE type = '{_PARTY_SQL}'"
-    else:
-        sql = (f"SELECT r.src, r.dst FROM rels r JOIN nodes d ON d.id = r.dst "
-               f"WHERE r.type = '{_PARTY_SQL}'{as_of_sql}")
-    pairs = list(dict.fromkeys(db.execute(sql, params)))  # one pair per entity and deal
-    ids = [r[0] for r in db.execute(
-        f"SELECT id FROM nodes WHERE label IN ({_ENTITY_SQL})")] if entity_ids else None
-    return _network(as_of, entities, countries, deal_rows, money, pairs, ids,
-                    _names_reader(store))
 
 
 def _network(as_of, entities, countries, deal_rows, money, pairs, ids, names) -> Network:

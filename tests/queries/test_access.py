@@ -44,7 +44,17 @@ def _answers(store, as_of):
         "entities_where country": {c: access.entities_where(store, "country", c)
                                    for c in ("CN", "US", "ZZ")},
         "whole_graph": sorted(access.whole_graph(store).nodes(data="label")),
+        "network_parts": _network(store, as_of),
     }
+
+
+def _network(store, as_of):
+    """What the whole-network queries make of ``network_parts`` (the raw parts may be
+    shaped differently per backend), with its lists sorted."""
+    from dealgraph.queries.whole import read_network
+    net = read_network(store, as_of, entity_ids=True)
+    return {k: sorted(v) if isinstance(v, list) else v for k, v in vars(net).items()
+            if k != "names"}
 
 
 

@@ -24,16 +24,17 @@ from ...errors import DealgraphError
 
 __all__ = ["BACKENDS", "FUNCTIONS", "backend_of", "whole_graph", "party_pairs", "party_roles",
            "node_fields", "entities_where", "linked_from", "counterparty_pairs",
-           "counterparties_of", "counterparty_links", "cypher_rows", "query_errors"]
+           "counterparties_of", "counterparty_links", "network_parts", "cypher_rows",
+           "query_errors"]
 
 # backend name (``Store.backend``) -> the module implementing FUNCTIONS for it
 BACKENDS = {"embedded": "dealgraph.queries.access.embedded",
             "neo4j": "dealgraph.queries.access.neo4j"}
 
 # what every backend module defines (tests/queries/test_access.py holds them to it)
-FUNCTIONS = ("whole_graph", "party_pairs", "party_roles", "node_fields", "entities_where", "linked_from",
-             "counterparty_pairs", "counterparties_of", "counterparty_links", "cypher_rows",
-             "query_errors")
+FUNCTIONS = ("whole_graph", "party_pairs", "party_roles", "node_fields", "entities_where",
+             "linked_from", "counterparty_pairs", "counterparties_of", "counterparty_links",
+             "network_parts", "cypher_rows", "query_errors")
 
 
 def backend_of(store) -> ModuleType:
@@ -109,6 +110,17 @@ def counterparty_links(store, as_of: str | None = None) -> set[tuple[str, str]]:
     """Every pair ``(a, b)``, ``a < b``, of entities party to one deal (in force as of
     ``as_of``): the whole counterparty network, without building the whole graph."""
     return backend_of(store).counterparty_links(store, as_of)
+
+
+def network_parts(store, as_of: str | None, entity_ids: bool = False,
+                  counts: bool = True) -> dict:
+    """The whole network in figures, as of ``as_of`` (``dealgraph.queries.whole``):
+    ``entities`` by kind label, ``countries`` (entities per stored code), ``deal_rows``
+    (per kind, status and currency: ``n``, ``first`` and ``last`` announced), ``money``
+    (disclosed value per currency) — all empty without ``counts`` — ``pairs`` (the
+    distinct (entity, deal) party pairs of the deals in force) and ``ids`` (every
+    entity's id with ``entity_ids``, else None). Aggregations done by the store."""
+    return backend_of(store).network_parts(store, as_of, entity_ids, counts)
 
 
 def cypher_rows(store, cypher: str, params: dict) -> list[dict]:

@@ -18,7 +18,7 @@ from ...graph.dates import AS_OF_SQL, deal_in_force
 from ...graph.model import MODEL, active_model
 from ...graph.store import entity_field
 
-__all__ = ["AS_OF_SQL", "whole_graph", "party_pairs", "party_roles", "node_fields", "entities_where",
+__all__ = ["AS_OF_SQL", "network_parts", "whole_graph", "party_pairs", "party_roles", "node_fields", "entities_where",
            "linked_from", "counterparty_pairs", "counterparties_of", "counterparty_links",
            "cypher_rows", "query_errors"]
 
@@ -164,3 +164,42 @@ def _column(props: str, key: str) -> str:
 
 def _value(key: str, value):
     return json.loads(value) if key in _multi_keys() and isinstance(value, str) else value
+
+
+_ENTITY_SQL = ",".join(f"'{label}'" for label in sorted(_ENTITY_LABELS))
+
+
+def network_parts(store, as_of: str | None, entity_ids: bool, counts: bool) -> dict:
+    as_of_sql = f" AND {AS_OF_SQL}" if as_of is not None else ""
+    params = {"as_of": as_of}
+    entities, countries, deal_rows, money = {}, {}, [], {}
+    if counts:
+        entities = dict(store.select(f"SELECT label, COUNT(*) FROM nodes WHERE label IN "
+                                     f"({_ENTITY_SQL}) GROUP BY label"))
+        countries = {c: n for c, n in store.select(
+            "SELECT j.value, COUNT(*) FROM nodes, json_each(nodes.props, '$.country') j "
+            f"WHERE nodes.label IN ({_ENTITY_SQL}) GROUP BY j.value")
+            if c is not None and c != ""}
+        # one scan of the deals for every deal figure: grouped by kind, status and currency
+        for k, s, c, n, first, last, total in store.select(
+                "SELECT kind, status, c, COUNT(*), MIN(NULLIF(a, '')), MAX(NULLIF(a, '')), "
+                "SUM(CASE WHEN c <> '' THEN v END) FROM "
+                "(SELECT json_extract(d.props, '$.kind') AS kind, "
+                "json_extract(d.props, '$.status') AS status, "
+                "json_extract(d.props, '$.announced') AS a, "
+                "json_extract(d.props, '$.currency') AS c, json_extract(d.props, '$.value') AS v "
+                f"FROM nodes d WHERE d.label = 'Deal'{as_of_sql}) GROUP BY kind, status, c",
+                params):
+            deal_rows.append({"kind": k, "status": s, "n": n, "first": first, "last": last})
+            if total is not None:
+                money[c] = money.get(c, 0) + total
+    if as_of is None:
+        sql = f"SELECT src, dst FROM rels WHERE type = '{_PARTY}'"
+    else:
+        sql = (f"SELECT r.src, r.dst FROM rels r JOIN nodes d ON d.id = r.dst "
+               f"WHERE r.type = '{_PARTY}'{as_of_sql}")
+    pairs = list(dict.fromkeys(store.select(sql, params)))  # one pair per entity and deal
+    ids = [r[0] for r in store.select(
+        f"SELECT id FROM nodes WHERE label IN ({_ENTITY_SQL})")] if entity_ids else None
+    return {"entities": entities, "countries": countries, "deal_rows": deal_rows,
+            "money": money, "pairs": pairs, "ids": ids}

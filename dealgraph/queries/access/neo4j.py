@@ -17,7 +17,7 @@ from ...graph.model import ENTITY_LABEL, MODEL
 from ...graph.neo4j_schema import KEY_LABELS
 from ...graph.store import entity_field
 
-__all__ = ["COUNTERPARTY_LINKS", "whole_graph", "party_pairs", "party_roles", "node_fields",
+__all__ = ["COUNTERPARTY_LINKS", "NETWORK_STATEMENTS", "network_parts", "whole_graph", "party_pairs", "party_roles", "node_fields",
            "entities_where", "linked_from", "counterparty_pairs", "counterparties_of",
            "counterparty_links", "cypher_rows", "query_errors"]
 
@@ -126,3 +126,42 @@ def query_errors(query):
     except Neo4jError as exc:
         message = (exc.message or str(exc)).strip().splitlines()[0]
         raise DealgraphError(f"query {query.name}: Neo4j error: {message}") from None
+
+
+# the whole network in figures (``dealgraph.queries.whole``): aggregations, and the party
+# pairs as one record per entity party to a deal in force
+NETWORK_STATEMENTS = {
+    "entities": (f"MATCH (n:{ENTITY_LABEL}) RETURN [l IN labels(n) WHERE l <> "
+                 f"'{ENTITY_LABEL}'][0] AS label, count(*) AS n"),
+    "countries": (f"MATCH (n:{ENTITY_LABEL}) WHERE n.country IS NOT NULL UNWIND n.country AS c "
+                  "WITH c WHERE c IS NOT NULL AND c <> '' RETURN c AS country, count(*) AS n"),
+    # one scan of the deals for every deal figure: grouped by kind, status and currency
+    "deals": (f"MATCH (d:Deal) WHERE {as_of_cypher('d')} "
+              "RETURN d.kind AS kind, d.status AS status, d.currency AS currency, "
+              "count(*) AS n, "
+              "min(CASE WHEN d.announced <> '' THEN d.announced END) AS first, "
+              "max(CASE WHEN d.announced <> '' THEN d.announced END) AS last, "
+              "count(CASE WHEN d.currency <> '' THEN d.value END) AS valued, "
+              "sum(CASE WHEN d.currency <> '' THEN d.value END) AS total"),
+    # one record per entity that is party to a deal in force: its deals' ids
+    "parties": (f"MATCH (e:{ENTITY_LABEL})-[:{_PARTY}]->(d:Deal) WHERE {as_of_cypher('d')} "
+                "RETURN e.id AS entity, collect(DISTINCT d.id) AS deals"),
+    "entity ids": f"MATCH (n:{ENTITY_LABEL}) RETURN n.id AS id",
+}
+
+
+def network_parts(store, as_of: str | None, entity_ids: bool, counts: bool) -> dict:
+    params = {"as_of": as_of}
+    st = NETWORK_STATEMENTS
+    entities, countries, deal_rows, money = {}, {}, [], {}
+    if counts:
+        entities = {r["label"]: r["n"] for r in store.read(st["entities"])}
+        countries = {r["country"]: r["n"] for r in store.read(st["countries"])}
+        deal_rows = store.read(st["deals"], params)
+        for r in deal_rows:
+            if r["valued"]:
+                money[r["currency"]] = money.get(r["currency"], 0) + r["total"]
+    pairs = [(r[0], d) for r in store.read_records(st["parties"], params) for d in r[1]]
+    ids = [r[0] for r in store.read_records(st["entity ids"])] if entity_ids else None
+    return {"entities": entities, "countries": countries, "deal_rows": deal_rows,
+            "money": money, "pairs": pairs, "ids": ids}
