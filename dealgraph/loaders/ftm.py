@@ -157,7 +157,7 @@ class _Reader:
             if not isinstance(props, dict):
                 self.problems.append(Problem(file, line, "properties", "must be an object"))
                 continue
-            datasets = [d for d in (obj.get("datasets") or []) if isinstance(d, str)]
+            datasets = _datasets(obj.get("datasets"))
             obj = {"id": obj["id"], "schema": schema.name,
                    "properties": {k: [x for x in (v if isinstance(v, list) else [v])
                                       if isinstance(x, (str, int, float))]
@@ -455,3 +455,11 @@ def read_ftm(paths: list) -> Reading:
     reader.build()
     return Reading([*reader.sources.values(), *reader.records], reader.problems,
                    skipped=dict(sorted(reader.skipped.items())))
+
+
+def _datasets(value) -> list[str]:
+    """The dataset names of an entity's ``datasets``: a list of texts (FtM's form), or one
+    text; anything else names none."""
+    if isinstance(value, str):
+        return [value]
+    return [d for d in value if isinstance(d, str)] if isinstance(value, list) else []

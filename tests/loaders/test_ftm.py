@@ -146,6 +146,20 @@ def test_unreadable_lines_and_unknown_schemata_are_all_reported(tmp_path):
     ]
 
 
+def test_datasets_that_are_not_a_list_of_texts_are_read(tmp_path):
+    """Found by the fuzzer: ``"datasets": true`` stopped the reader with a TypeError."""
+    ents = [dict(_ent("c1", "Company", name="Acme"), datasets=True),
+            dict(_ent("c2", "Company", name="Beta"), datasets="eu_fsf"),
+            dict(_ent("c3", "Company", name="Gamma"), datasets=["us_ofac", 7])]
+    reading = read_ftm([_write(tmp_path, ents)])
+    assert reading.problems == []
+    cites = {r.values["id"]: r.values["sources"] for r in reading.records
+             if r.kind.name == "Firm"}
+    # no dataset: the file is the source; one text: that dataset; a list: its texts
+    assert cites == {"c1": ["src-ftm-s-jsonl"], "c2": ["src-ftm-eu-fsf"],
+                     "c3": ["src-ftm-us-ofac"]}
+
+
 def test_a_public_body_with_an_unusable_country_is_reported(embedded_store, tmp_path):
     path = _write(tmp_path, [_ent("g1", "PublicBody", name="Gosplan", jurisdiction="suhh")])
     with pytest.raises(LoadError) as err:
