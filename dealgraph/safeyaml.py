@@ -52,6 +52,15 @@ class _Alias(Exception):
         self.anchor, self.line = anchor, line
 
 
+def _invalid(source: str, exc: Exception) -> YamlProblem:
+    """The YamlProblem for what PyYAML raised on invalid YAML, at the line it names."""
+    if isinstance(exc, RecursionError):
+        return YamlProblem(source, 0, "invalid YAML: nested too deeply")
+    mark = getattr(exc, "problem_mark", None)
+    reason = str(getattr(exc, "problem", None) or exc).splitlines()[0]
+    return YamlProblem(source, mark.line + 1 if mark else 0, f"invalid YAML: {reason}")
+
+
 def compose_yaml(text: str, source: str = "<yaml>", loader: type = NoAliasLoader):
     """The node tree of ``text`` (None for an empty document); YamlProblem for invalid
     YAML, an alias, a file above ``MAX_YAML_BYTES`` or nesting too deep."""
@@ -62,12 +71,8 @@ def compose_yaml(text: str, source: str = "<yaml>", loader: type = NoAliasLoader
     except _Alias as exc:
         raise YamlProblem(source, exc.line, f"uses a YAML alias (*{exc.anchor}); dealgraph "
                           "files do not allow aliases, write the values out") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        reason = str(getattr(exc, "problem", None) or exc).splitlines()[0]
-        raise YamlProblem(source, mark.line + 1 if mark else 0, f"invalid YAML: {reason}") from None
-    except RecursionError:
-        raise YamlProblem(source, 0, "invalid YAML: nested too deeply") from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise _invalid(source, exc) from None
 
 
 def load_yaml(text: str, source: str = "<yaml>", loader: type = NoAliasLoader):
@@ -77,11 +82,7 @@ def load_yaml(text: str, source: str = "<yaml>", loader: type = NoAliasLoader):
         return None
     try:
         return loader("").construct_document(node)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        reason = str(getattr(exc, "problem", None) or exc).splitlines()[0]
-        raise YamlProblem(source, mark.line + 1 if mark else 0, f"invalid YAML: {reason}") from None
-    except RecursionError:
-        raise YamlProblem(source, 0, "invalid YAML: nested too deeply") from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise _invalid(source, exc) from None
     except ValueError as exc:  # e.g. an integer with more digits than Python converts
         raise YamlProblem(source, 0, f"invalid YAML: {exc}") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,22 @@ def built_in_model():
 def data_dir() -> Path:
     """``tests/data``: sample datasets, valid and broken."""
     return DATA
+
+
+@pytest.fixture
+def dataset(data_dir, tmp_path) -> Path:
+    """A writable copy of ``tests/data/small``."""
+    target = tmp_path / "ds"
+    shutil.copytree(data_dir / "small", target)
+    return target
+
+
+def store_state(store):
+    """Everything a store holds, in a comparable form: nodes by id (label, properties)
+    and the sorted relationships."""
+    sub = store.subgraph(None).sorted()
+    return ({n.id: (n.label, n.props) for n in sub.nodes.values()},
+            sorted((r.src, r.type, r.dst, sorted(r.props.items())) for r in sub.rels))
 
 
 @pytest.fixture

@@ -112,17 +112,9 @@ class WholeGraph(Subgraph):
     def nodes(self) -> dict:
         return self._read().nodes
 
-    @nodes.setter
-    def nodes(self, value: dict) -> None:
-        self._read().nodes = value
-
     @property
     def rels(self) -> list:
         return self._read().rels
-
-    @rels.setter
-    def rels(self, value: list) -> None:
-        self._read().rels = value
 
     def counts(self) -> tuple[dict[str, int], int]:
         """(nodes by label, relationships of the model's types), from the store's counts."""

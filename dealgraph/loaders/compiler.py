@@ -18,7 +18,7 @@ from ..graph.model import MODEL, Field, Kind
 from ..graph.values import ValueProblem
 from .conflicts import CONFLICT_RULES
 from .parse import _convert
-from .reading import yaml_expansion
+from .reading import YamlDataLoader, yaml_expansion
 
 
 @dataclass
@@ -26,20 +26,6 @@ class _Y:
     """A value of the mapping file with the line it starts on."""
     value: Any
     line: int
-
-
-class _MappingLoader(yaml.SafeLoader):
-    """Safe YAML where dates stay text and only true/false are booleans (NO is Norway)."""
-
-
-_MappingLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers
-            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
-
-
-_MappingLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|false)$"),
-                                     list("tf"))
 
 
 def _wrap(node, loader) -> _Y:
@@ -596,13 +582,13 @@ def read_mapping(path: str | Path) -> Mapping:
     except UnicodeDecodeError:
         raise LoadError([Problem(path, 0, "", "is not UTF-8 text")]) from None
     try:
-        node = yaml.compose(text, Loader=_MappingLoader)
+        node = yaml.compose(text, Loader=YamlDataLoader)
         if node is None:
             raise LoadError([Problem(path, 1, "", "is empty; see docs/mapping.md")])
         bomb = yaml_expansion(node)
         if bomb:
             raise LoadError([Problem(path, 0, "", f"invalid YAML: {bomb}")])
-        root = _wrap(node, _MappingLoader(""))
+        root = _wrap(node, YamlDataLoader(""))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise LoadError([Problem(path, mark.line + 1 if mark else 0, "",

@@ -12,7 +12,7 @@ import hashlib
 import io
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlparse
 
 from ..errors import Problem
@@ -20,8 +20,8 @@ from ..graph.values import Implausible, ValueProblem, parse_value
 from .compiler import EntitySpec, Mapping, ValueSpec, _ID_FIELD, _MEMO_CHECK, _kind, read_mapping
 from .conflicts import DEFAULT_RULE, Conflicts
 from .parse import _convert, slug
-from .reading import REJECTS_SUFFIX, RawRecord, Reading, json_objects
-from .rows import Sieve, base_suffix, csv_rows, input_path, is_input, open_text
+from .reading import RawRecord, Reading, data_files, json_objects
+from .rows import Sieve, base_suffix, csv_rows, open_text
 
 # the files a mapping can read
 DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".xlsx")
@@ -456,22 +456,6 @@ class MappedRecords:
             items.clear()
 
 
-def _expand(paths, problems: list[Problem]) -> Iterator[Path]:
-    for raw in paths:
-        path = input_path(raw)
-        if path.is_dir():
-            files = sorted(p for p in path.iterdir()
-                           if p.is_file() and base_suffix(p) in DATA_SUFFIXES
-                           and not p.name.lower().endswith(REJECTS_SUFFIX))
-            if not files:
-                problems.append(Problem(str(path), 0, "", "holds no .csv, .jsonl or .json files"))
-            yield from files
-        elif is_input(path):
-            yield path
-        else:
-            problems.append(Problem(str(path), 0, "", "no such file or directory"))
-
-
 def _file_format(mapping: Mapping, path: Path) -> str:
     if mapping.format:
         return "jsonl" if mapping.format == "json" else mapping.format
@@ -647,7 +631,7 @@ def read_mapped(paths: list, mapping: str | Path | Mapping, sieve: Sieve | None 
     """
     m = mapping if isinstance(mapping, Mapping) else read_mapping(mapping)
     mapper = _Mapper(m, sieve)
-    for path in _expand(paths, mapper.problems):
+    for path in data_files(paths, mapper.problems, DATA_SUFFIXES, ".csv, .jsonl or .json"):
         mapper.sieve.files.add(str(path))
         rows_before, problems_before = mapper.rows, len(mapper.problems)
         try:

@@ -16,14 +16,8 @@ same ids.
 
 The work is split by topic: ``parse.py`` (value parsing), ``compiler.py`` (the
 mapping file into a ``Mapping``), ``mapper.py`` (rows into records) and
-``reading.py`` (the record and reading types every reader shares).
-
->>> slug("Société Générale S.A.")
-'societe-generale-s-a'
->>> parse_date_text("Mar 25, 2015"), parse_date_text("2015-03")
-('2015-03-25', '2015-03')
->>> parse_amount("5.689852347E7"), parse_amount("$1,200,000"), parse_amount("1.5bn")
-(56898523.47, 1200000, 1500000000)
+``reading.py`` (the record and reading types every reader shares); examples of the
+value parsing are in ``parse.py``.
 """
 
 from __future__ import annotations

@@ -16,7 +16,6 @@ so that validation can say where a problem is.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -28,9 +27,10 @@ import yaml
 from ..errors import LoadError, Problem
 from ..graph.model import MODEL, Kind
 from ..graph.store import paused_gc
-from .reading import REJECTS_SUFFIX, RawRecord, yaml_expansion
+from .reading import REJECTS_SUFFIX, RawRecord, YamlDataLoader, data_files, json_lines, \
+    json_reason, yaml_expansion  # noqa: F401  (REJECTS_SUFFIX: re-exported)
 from .rows import (CSV_FIELD_LIMIT, Sieve, base_stem, base_suffix, csv_reader, csv_rows,  # noqa: F401
-                   input_path, is_input, read_text_bytes)
+                   read_text_bytes)
 
 __all__ = ["RawRecord", "read_dataset", "iter_dataset", "DATA_SUFFIXES", "csv_reader"]
 
@@ -57,7 +57,9 @@ def iter_dataset(paths: list[str | Path], problems: list[Problem],
     gzip'd. Records whose (file, line) ``sieve`` sets aside are left out.
     """
     sieve = sieve if sieve is not None else Sieve()
-    for path in _expand(paths, problems):
+    # a directory's model extension file is not data (graph/extension.py)
+    for path in data_files(paths, problems, DATA_SUFFIXES, ".csv, .json or .yaml",
+                           skip=("model.yaml",), order=_file_order):
         sieve.files.add(str(path))
         try:
             yield from _read_file(path, problems, sieve)
@@ -68,25 +70,6 @@ def iter_dataset(paths: list[str | Path], problems: list[Problem],
                                     code="file"))
         except OSError as exc:
             problems.append(Problem(str(path), 0, "", f"cannot be read: {exc.strerror}"))
-
-
-def _expand(paths, problems: list[Problem]) -> Iterator[Path]:
-    for raw in paths:
-        path = input_path(raw)
-        if path.is_dir():
-            # the directory's model extension file is not data (graph/extension.py)
-            files = sorted((p for p in path.iterdir()
-                            if p.is_file() and p.name != "model.yaml"
-                            and base_suffix(p) in DATA_SUFFIXES
-                            and not p.name.lower().endswith(REJECTS_SUFFIX)),
-                           key=_file_order)
-            if not files:
-                problems.append(Problem(str(path), 0, "", "holds no .csv, .json or .yaml files"))
-            yield from files
-        elif is_input(path):
-            yield path
-        else:
-            problems.append(Problem(str(path), 0, "", "no such file or directory"))
 
 
 def _line_of_offset(data: bytes, offset: int) -> int:
@@ -176,14 +159,7 @@ def _as_json(value) -> str:
 
 def _read_jsonl(path: Path, text: str, problems: list[Problem], sieve: Sieve) -> list[RawRecord]:
     out = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or sieve.leave_out(str(path), n, line):
-            continue
-        try:
-            obj = json.loads(line)
-        except (ValueError, RecursionError) as exc:
-            problems.append(Problem(str(path), n, "", f"invalid JSON: {_json_reason(exc)}"))
-            continue
+    for n, obj in json_lines(str(path), text.splitlines(), problems, sieve):
         if not isinstance(obj, dict):
             problems.append(Problem(str(path), n, "", "each line must be a JSON object"))
             continue
@@ -207,18 +183,8 @@ def _json_items(path: Path, text: str, problems: list[Problem]):
         return _with_json_lines(text, tree)
     except (ValueError, RecursionError) as exc:
         problems.append(Problem(str(path), getattr(exc, "lineno", 0), "",
-                                f"invalid JSON: {_json_reason(exc)}", code="file"))
+                                f"invalid JSON: {json_reason(exc)}", code="file"))
         return None
-
-
-def _json_reason(exc: Exception) -> str:
-    """What is wrong with a JSON text, for a problem message: the decoder's message, or
-    the limit that hostile input hit (nesting depth, digits of a number)."""
-    if isinstance(exc, json.JSONDecodeError):
-        return exc.msg
-    if isinstance(exc, RecursionError):
-        return "nested too deeply"
-    return "a number has too many digits" if "digits" in str(exc) else str(exc)
 
 
 def _with_json_lines(text: str, tree):
@@ -261,27 +227,14 @@ def _with_json_lines(text: str, tree):
     return result
 
 
-class _DataLoader(yaml.SafeLoader):
-    """YAML 1.1 safe loading without its surprises for data files: dates stay text
-    (``2023-01-05``), and only ``true``/``false`` are booleans (``NO`` is Norway)."""
-
-
-_DataLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers
-            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
-_DataLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|false)$"),
-                                  list("tf"))
-
-
 def _yaml_items(path: Path, text: str, problems: list[Problem]):
     try:
-        node = yaml.compose(text, Loader=_DataLoader)
+        node = yaml.compose(text, Loader=YamlDataLoader)
         bomb = yaml_expansion(node) if node is not None else None
         if bomb:
             problems.append(Problem(str(path), 0, "", f"invalid YAML: {bomb}"))
             return None
-        tree = yaml.load(text, Loader=_DataLoader)  # noqa: S506 - a SafeLoader subclass
+        tree = yaml.load(text, Loader=YamlDataLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problems.append(Problem(str(path), mark.line + 1 if mark else 0, "",
@@ -305,7 +258,7 @@ def _yaml_items(path: Path, text: str, problems: list[Problem]):
     if isinstance(tree, list):
         return {None: seq_lines(node, tree)}
     if isinstance(tree, dict) and isinstance(node, yaml.MappingNode):
-        loader = _DataLoader("")
+        loader = YamlDataLoader("")
         value_nodes = {}
         for knode, vnode in node.value:
             if knode.tag == "tag:yaml.org,2002:merge":

@@ -1,7 +1,8 @@
 """What every reader of outside data hands to validation: ``RawRecord`` (one record
 with the file and line it came from) and ``Reading`` (the records of a load with the
-problems the reader found itself), and reading JSON files of objects
-(``json_objects``), shared by the mapped and FollowTheMoney readers."""
+problems the reader found itself); and what the readers share: the data files a list of
+paths names (``data_files``), JSON files of objects (``json_objects``, ``json_lines``)
+and YAML without its surprises (``YamlDataLoader``)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any, Iterable, Iterator
 
 from ..errors import Problem
 from ..graph.model import Kind
-from .rows import Sieve, open_text
+from .rows import Sieve, base_suffix, input_path, is_input, open_text
 
 
 # Files of rows set aside by a load (docs/mapping.md); never read as data from a directory.
@@ -43,6 +44,42 @@ class Reading:
     skipped: dict[str, int] = field(default_factory=dict)
 
 
+def data_files(paths, problems: list[Problem], suffixes: tuple[str, ...], holds: str, *,
+               skip: tuple[str, ...] = (), order=None) -> Iterator[Path]:
+    """The files ``paths`` name: a file as given, and a directory's files whose suffix
+    (under any ``.gz``) is in ``suffixes``, other than rejects files and the names in
+    ``skip``, sorted by ``order`` (else by name). A directory without any (``holds`` names
+    what it should hold) and a path that does not exist are problems."""
+    for raw in paths:
+        path = input_path(raw)
+        if path.is_dir():
+            files = sorted((p for p in path.iterdir()
+                            if p.is_file() and p.name not in skip
+                            and base_suffix(p) in suffixes
+                            and not p.name.lower().endswith(REJECTS_SUFFIX)), key=order)
+            if not files:
+                problems.append(Problem(str(path), 0, "", f"holds no {holds} files"))
+            yield from files
+        elif is_input(path):
+            yield path
+        else:
+            problems.append(Problem(str(path), 0, "", "no such file or directory"))
+
+
+class YamlDataLoader(yaml.SafeLoader):
+    """YAML 1.1 safe loading without its surprises, for data and mapping files: dates
+    stay text (``2023-01-05``), and only ``true``/``false`` are booleans (``NO`` is
+    Norway)."""
+
+
+YamlDataLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers
+            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+YamlDataLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|false)$"),
+                                     list("tf"))
+
+
 def json_objects(path: Path, problems: list[Problem], sieve: Sieve | None = None
                  ) -> Iterator[tuple[int, Any]]:
     """(line, value) of each top-level value of a JSON Lines file, or of each item of a
@@ -62,18 +99,25 @@ def json_objects(path: Path, problems: list[Problem], sieve: Sieve | None = None
             text = start + fh.read()
             yield from _array_items(str(path), text, problems)
             return
-        file = str(path)
-        for n, line in enumerate(_prepend(start, fh), 1):
-            if not line.strip():
-                continue
-            if sieve is not None and sieve.leave_out(file, n, line.rstrip("\r\n")):
-                continue
-            try:
-                value = json.loads(line)
-            except (ValueError, RecursionError) as exc:
-                problems.append(Problem(str(path), n, "", f"invalid JSON: {_json_reason(exc)}"))
-                continue
-            yield n, value
+        yield from json_lines(str(path), _prepend(start, fh), problems, sieve)
+
+
+def json_lines(file: str, lines: Iterable[str], problems: list[Problem],
+               sieve: Sieve | None = None) -> Iterator[tuple[int, Any]]:
+    """(line, value) of each non-blank line of JSON Lines text (``lines``, with or without
+    their line ends), from line 1; a line that is not JSON is a problem of ``file``, and
+    lines ``sieve`` sets aside are left out."""
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        if sieve is not None and sieve.leave_out(file, n, line.rstrip("\r\n")):
+            continue
+        try:
+            value = json.loads(line)
+        except (ValueError, RecursionError) as exc:
+            problems.append(Problem(file, n, "", f"invalid JSON: {json_reason(exc)}"))
+            continue
+        yield n, value
 
 
 def _prepend(start: str, fh) -> Iterator[str]:
@@ -102,10 +146,12 @@ def _array_items(file: str, text: str, problems: list[Problem]) -> Iterator[tupl
             raise json.JSONDecodeError("extra data after the array", text, pos + 1)
     except (ValueError, RecursionError) as exc:
         problems.append(Problem(file, getattr(exc, "lineno", 0), "",
-                                f"invalid JSON: {_json_reason(exc)}"))
+                                f"invalid JSON: {json_reason(exc)}"))
 
 
-def _json_reason(exc: Exception) -> str:
+def json_reason(exc: Exception) -> str:
+    """What is wrong with a JSON text, for a problem message: the decoder's message, or
+    the limit that hostile input hit (nesting depth, digits of a number)."""
     if isinstance(exc, json.JSONDecodeError):
         return exc.msg
     if isinstance(exc, RecursionError):

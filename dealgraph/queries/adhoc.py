@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 
 from ..errors import DealgraphError, ParameterError, StoreUnavailable
 from . import QueryResult
@@ -89,8 +90,10 @@ def parse_value(text: str):
         return text
 
 
-def _derived(labels) -> frozenset:
-    """The derived properties of a node with these labels (see ``neo4j_schema``)."""
+@lru_cache(maxsize=64)
+def _derived(labels: frozenset) -> frozenset:
+    """The derived properties of a node with these labels (see ``neo4j_schema``); a
+    result has few distinct label sets, so each is worked out once."""
     from ..graph.model import MODEL
     from ..graph.neo4j_schema import companion_keys
     out: frozenset = frozenset()
@@ -108,7 +111,7 @@ def _plain(value):
     (``d.announced_from``) they are still returned."""
     from neo4j.graph import Node, Path, Relationship
     if isinstance(value, Node):
-        derived = _derived(value.labels)
+        derived = _derived(frozenset(value.labels))
         return {"_labels": sorted(value.labels),
                 **{k: _plain(v) for k, v in value.items() if k not in derived}}
     if isinstance(value, Relationship):

@@ -61,6 +61,51 @@ NOTES = {"neo4j": "brokers: counterparty links read from Neo4j with Cypher; betw
 # what is read on Neo4j (the embedded store reads the same links in SQL)
 CYPHER = COUNTERPARTY_LINKS
 
+class _Search:
+    """Brandes' single-source step over adjacency lists of ``n`` nodes, reusing its
+    arrays from one source to the next (only the nodes a search reached are reset)."""
+
+    def __init__(self, n: int):
+        self.dist = [-1] * n
+        self.sigma = [0] * n
+        self.delta = [0.0] * n
+        self.order: list[int] = []
+
+    def dependencies(self, adj: list[list[int]], s: int) -> list[float]:
+        """The dependency of ``s`` on every node, as a list indexed by node (zero for
+        the nodes not reached); ``order`` holds the nodes reached, ``s`` first."""
+        dist, sigma, delta = self.dist, self.sigma, self.delta
+        for v in self.order:
+            dist[v] = -1
+            sigma[v] = 0
+            delta[v] = 0.0
+        order = self.order = [s]
+        dist[s] = 0
+        sigma[s] = 1
+        i = 0
+        while i < len(order):
+            v = order[i]
+            i += 1
+            dv = dist[v] + 1
+            sv = sigma[v]
+            for w in adj[v]:
+                dw = dist[w]
+                if dw < 0:
+                    dist[w] = dv
+                    sigma[w] = sv
+                    order.append(w)
+                elif dw == dv:
+                    sigma[w] += sv
+        for v in reversed(order):
+            dv = dist[v] + 1
+            acc = 0.0
+            for w in adj[v]:
+                if dist[w] == dv:
+                    acc += (1.0 + delta[w]) / sigma[w]
+            delta[v] = acc * sigma[v]
+        return delta
+
+
 def betweenness(adj: list[list[int]]) -> list[float]:
     """Raw betweenness of every node of an undirected simple graph given as adjacency
     lists (each unordered pair of endpoints counted once, as networkx does).
@@ -96,44 +141,14 @@ def betweenness(adj: list[list[int]]) -> list[float]:
     for u in range(n):
         if skip[u]:
             bc[adj[u][0]] += sizes[comp[u]] - 2
-    dist = [-1] * n
-    sigma = [0] * n
-    delta = [0.0] * n
+    search = _Search(n)
     for s in range(n):
         if skip[s]:
             continue
-        order = [s]
-        dist[s] = 0
-        sigma[s] = 1
-        i = 0
-        while i < len(order):
-            v = order[i]
-            i += 1
-            dv = dist[v] + 1
-            sv = sigma[v]
-            for w in adj[v]:
-                dw = dist[w]
-                if dw < 0:
-                    dist[w] = dv
-                    sigma[w] = sv
-                    order.append(w)
-                elif dw == dv:
-                    sigma[w] += sv
         ws = weight[s]
-        for v in reversed(order):
-            dv = dist[v] + 1
-            acc = 0.0
-            for w in adj[v]:
-                if dist[w] == dv:
-                    acc += (1.0 + delta[w]) / sigma[w]
-            acc *= sigma[v]
-            delta[v] = acc
-            if v != s:
-                bc[v] += ws * acc
-        for v in order:
-            dist[v] = -1
-            sigma[v] = 0
-            delta[v] = 0.0
+        delta = search.dependencies(adj, s)
+        for v in search.order[1:]:
+            bc[v] += ws * delta[v]
     # every unordered pair was counted from both ends
     return [b / 2.0 for b in bc]
 
@@ -145,42 +160,13 @@ def sampled_betweenness(adj: list[list[int]], sources: list[int]
     n, k = len(adj), len(sources)
     s1 = [0.0] * n
     s2 = [0.0] * n
-    dist = [-1] * n
-    sigma = [0] * n
-    delta = [0.0] * n
+    search = _Search(n)
     for s in sources:
-        order = [s]
-        dist[s] = 0
-        sigma[s] = 1
-        i = 0
-        while i < len(order):
-            v = order[i]
-            i += 1
-            dv = dist[v] + 1
-            sv = sigma[v]
-            for w in adj[v]:
-                dw = dist[w]
-                if dw < 0:
-                    dist[w] = dv
-                    sigma[w] = sv
-                    order.append(w)
-                elif dw == dv:
-                    sigma[w] += sv
-        for v in reversed(order):
-            dv = dist[v] + 1
-            acc = 0.0
-            for w in adj[v]:
-                if dist[w] == dv:
-                    acc += (1.0 + delta[w]) / sigma[w]
-            acc *= sigma[v]
-            delta[v] = acc
-            if v != s:
-                s1[v] += acc
-                s2[v] += acc * acc
-        for v in order:
-            dist[v] = -1
-            sigma[v] = 0
-            delta[v] = 0.0
+        delta = search.dependencies(adj, s)
+        for v in search.order[1:]:
+            acc = delta[v]
+            s1[v] += acc
+            s2[v] += acc * acc
     # each pair is reached from both ends over all n sources: halve, and scale k up to n
     scale = n / k / 2.0
     fpc = math.sqrt((n - k) / (n - 1)) if n > 1 else 0.0

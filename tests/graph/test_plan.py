@@ -11,19 +11,7 @@ from dealgraph.graph.embedded import EmbeddedStore, _Stored
 from dealgraph.graph.plan import LoadPlanner, rel_rows
 from dealgraph.graph.records import Batch, Node, Rel
 from dealgraph.loaders import check_paths, load_paths
-
-
-def _state(store):
-    sub = store.subgraph(None).sorted()
-    return ({n.id: (n.label, n.props) for n in sub.nodes.values()},
-            sorted((r.src, r.type, r.dst, sorted(r.props.items())) for r in sub.rels))
-
-
-@pytest.fixture
-def dataset(data_dir, tmp_path):
-    target = tmp_path / "ds"
-    shutil.copytree(data_dir / "small", target)
-    return target
+from tests.conftest import store_state
 
 
 def _edit(path, old: str, new: str) -> None:
@@ -45,7 +33,7 @@ def test_changes_are_planned_as_updates_additions_and_removals(any_store, datase
     assert (summary.rels_added, summary.rels_removed) == (2, 2)
     fresh = EmbeddedStore(tmp_path / "fresh.db")
     load_paths(fresh, [dataset])
-    assert _state(any_store) == _state(fresh)
+    assert store_state(any_store) == store_state(fresh)
     again = load_paths(any_store, [dataset])
     assert (again.created, again.updated, again.rels_added, again.rels_removed) == (0, 0, 0, 0)
     assert again.unchanged == summary.unchanged + summary.updated
@@ -65,12 +53,12 @@ def test_an_extension_field_change_is_an_update(any_store, data_dir, tmp_path):
 
 def test_a_refused_load_leaves_the_store_and_plans_nothing(any_store, dataset):
     load_paths(any_store, [dataset])
-    before = _state(any_store)
+    before = store_state(any_store)
     _edit(dataset / "firms.csv", "Acme Corp,", "Acme Corporation,")
     _edit(dataset / "parties.csv", "d-supply,acme,supplier,", "d-supply,nobody,supplier,")
     with pytest.raises(LoadError):
         load_paths(any_store, [dataset])
-    assert _state(any_store) == before
+    assert store_state(any_store) == before
 
 
 def test_a_forward_reference_across_batches_waits_for_its_end(any_store, dataset, monkeypatch):
@@ -160,7 +148,7 @@ def test_the_neo4j_writer_holds_a_bounded_difference_and_commits_it_in_parts(
     assert store._parts_committed > 3
     reference = EmbeddedStore(tmp_path / "ref.db")
     assert load_paths(reference, [generated]).as_dict() == summary.as_dict()
-    assert _state(store) == _state(reference)
+    assert store_state(store) == store_state(reference)
     assert store.read("MATCH (n:DealgraphLoadLock) RETURN count(n) AS n")[0]["n"] == 0
 
 
@@ -205,4 +193,4 @@ def test_a_load_stopped_after_some_parts_keeps_them_and_loading_again_completes_
     load_paths(neo4j_store, [generated])
     reference = EmbeddedStore(tmp_path / "ref.db")
     load_paths(reference, [generated])
-    assert _state(neo4j_store) == _state(reference)
+    assert store_state(neo4j_store) == store_state(reference)

@@ -5,7 +5,6 @@ Big loads go in chunks of 100,000 records so that memory stays bounded; these
 tests shrink the chunk so that every dataset here spans many of them.
 """
 
-import shutil
 
 import pytest
 
@@ -14,19 +13,7 @@ from dealgraph.errors import LoadError
 from dealgraph.graph.embedded import EmbeddedStore
 from dealgraph.loaders import load_paths
 from dealgraph.queries.access import linked_from
-
-
-def _state(store):
-    sub = store.subgraph(None).sorted()
-    return ({n.id: (n.label, n.props) for n in sub.nodes.values()},
-            sorted((r.src, r.type, r.dst, sorted(r.props.items())) for r in sub.rels))
-
-
-@pytest.fixture
-def dataset(data_dir, tmp_path):
-    target = tmp_path / "ds"
-    shutil.copytree(data_dir / "small", target)
-    return target
+from tests.conftest import store_state
 
 
 @pytest.fixture
@@ -41,7 +28,7 @@ def test_seed_in_chunks_equals_one_chunk(any_store, seed_dir, tmp_path, monkeypa
     monkeypatch.setattr(loaders, "CHUNK", chunk)
     chunked = load_paths(any_store, [seed_dir])
     assert chunked.as_dict() == whole.as_dict()
-    assert _state(any_store) == _state(reference)
+    assert store_state(any_store) == store_state(reference)
     assert load_paths(any_store, [seed_dir]).as_dict() == {
         "created": 0, "updated": 0, "unchanged": whole.created,
         "relationships_added": 0, "relationships_removed": 0}
@@ -76,7 +63,7 @@ def test_references_to_later_chunks_are_resolved(any_store, dataset, tiny_chunks
 def test_problems_of_every_chunk_are_reported_and_nothing_is_written(any_store, dataset,
                                                                     tiny_chunks):
     load_paths(any_store, [dataset / "sources.csv"])
-    before = _state(any_store)
+    before = store_state(any_store)
     text = (dataset / "firms.csv").read_text().replace(
         "gamma,Gamma Chips,,TW,semiconductors,private,,,",
         "gamma,Gamma Chips,,TW,semiconductors,private,nowhere,,")
@@ -94,7 +81,7 @@ def test_problems_of_every_chunk_are_reported_and_nothing_is_written(any_store, 
     assert f"{parties}:10: field 'entity': 'acme' is already a supplier of 'd-supply' " \
         f"(at {parties}:2)" in problems
     assert len(problems) == 3
-    assert _state(any_store) == before
+    assert store_state(any_store) == before
 
 
 def test_mapped_records_are_handed_over_once(data_dir, tmp_path, tiny_chunks, monkeypatch):
@@ -110,4 +97,4 @@ def test_mapped_records_are_handed_over_once(data_dir, tmp_path, tiny_chunks, mo
     assert len(reading.records) == 0  # a load does
     monkeypatch.setattr(loaders, "CHUNK", 100_000)
     assert load_paths(whole, [csv_file], mapping=mapping).as_dict() == summary.as_dict()
-    assert _state(store) == _state(whole)
+    assert store_state(store) == store_state(whole)

@@ -1,20 +1,11 @@
 """Validation: every class of error is reported with file, line and field, all at once,
 and the store is left exactly as it was."""
 
-import shutil
 
 import pytest
 
 from dealgraph.errors import LoadError
 from dealgraph.loaders import load_paths
-
-
-@pytest.fixture
-def dataset(data_dir, tmp_path):
-    """A writable copy of tests/data/small."""
-    target = tmp_path / "ds"
-    shutil.copytree(data_dir / "small", target)
-    return target
 
 
 def _edit(path, old, new):

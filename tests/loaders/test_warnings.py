@@ -1,19 +1,11 @@
 """Warnings: implausible values in optional fields are dropped, the record is loaded,
 and the load reports each with file, line and field; ``strict`` makes them errors."""
 
-import shutil
 
 import pytest
 
 from dealgraph.errors import LoadError
 from dealgraph.loaders import load_paths, preview_paths
-
-
-@pytest.fixture
-def dataset(data_dir, tmp_path):
-    target = tmp_path / "ds"
-    shutil.copytree(data_dir / "small", target)
-    return target
 
 
 def _edit(path, old, new):
