@@ -159,17 +159,24 @@ class Graph:
     def subgraph(self, focus: str | None = None, hops: int = 1, *,
                  kind: str | Iterable[str] | None = None,
                  status: str | Iterable[str] | None = None,
-                 country: str | Iterable[str] | None = None, as_of=None) -> Selected:
+                 country: str | Iterable[str] | None = None, as_of=None,
+                 top: int | None = None) -> Selected:
         """The part of the graph around ``focus`` (an entity's id, name or alias) within
         ``hops`` counterparty steps — or the whole graph without ``focus`` — keeping the
         deals of these kinds, statuses, countries (ISO codes) and in force ``as_of``.
-        Each filter takes one value, a comma-separated text or a list."""
+        Each filter takes one value, a comma-separated text or a list. ``top``: only the
+        ``top`` entities with the most deals in that selection and the deals between
+        them (its backbone; on the whole graph read without holding the graph).
+
+        >>> g.subgraph(top=3).question   # doctest: +SKIP
+        'whole graph; the 3 entities with the most deals'
+        """
         from .graph.select import Selection, select_subgraph
         if isinstance(hops, bool) or not isinstance(hops, int):
             raise ParameterError(f"${{hops}}: expected a whole number, got {hops!r}",
                                  params={"hops": "hops"})
         sel = Selection(focus=focus, hops=hops, kinds=_names(kind), statuses=_names(status),
-                        countries=_names(country), as_of=_param_value(as_of))
+                        countries=_names(country), as_of=_param_value(as_of), top=top)
         return Selected(self.store, select_subgraph(self.store, sel), sel.describe())
 
     def stats(self) -> dict:

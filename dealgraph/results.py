@@ -171,7 +171,7 @@ class Selected:
         ``caption``, ``overview``…; ``positions`` may be a positions file). The store
         goes along, so entities show their true deal counts, as ``dealgraph map`` does."""
         from .mapview import Map
-        if not self.subgraph.nodes:
+        if not len(self.subgraph):
             raise NotFound(f"nothing to map: the selection ({self.question}) is empty")
         options["title"] = options.get("title") or f"dealgraph map: {self.question}"
         options.setdefault("store", self.store)

@@ -46,9 +46,11 @@ def export_command(fmt, out, selection, query, params, title, opener):
         if not query and not raw:  # a selection: Graph.subgraph(...).export(...)
             result = Graph(store).subgraph(sel.focus, sel.hops, kind=sel.kinds,
                                            status=sel.statuses, country=sel.countries,
-                                           as_of=sel.as_of).export(fmt, out, title=title)
+                                           as_of=sel.as_of, top=sel.top
+                                           ).export(fmt, out, title=title)
         else:  # a saved query's rows, exported as run_export describes them
-            filters_given = sel.focus or sel.kinds or sel.statuses or sel.countries
+            filters_given = (sel.focus or sel.kinds or sel.statuses or sel.countries
+                             or sel.top)
             as_of, sel.as_of = sel.as_of, None  # run_export applies it to the query
             result = run_export(store, fmt, out, selection=sel if filters_given else None,
                                 query=query, params=raw, as_of=as_of, title=title)

@@ -76,7 +76,7 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def selection_options(func):
-    """``--focus``, ``--hops``, ``--kind``, ``--status``, ``--country``, ``--as-of``:
+    """``--focus``, ``--hops``, ``--kind``, ``--status``, ``--country``, ``--as-of``, ``--top``:
     how ``map`` and ``export`` select a subgraph. Passes ``selection`` (a Selection)."""
     from ..graph.select import MAX_HOPS, Selection
 
@@ -90,11 +90,14 @@ def selection_options(func):
     @click.option("--country", "countries", multiple=True, metavar="CC",
                   help="Only deals with a party in these countries (codes or names).")
     @click.option("--as-of", "as_of", metavar="DATE", help="Only deals in force on this date.")
+    @click.option("--top", type=click.IntRange(min=1), metavar="N",
+                  help="Only the N entities with the most deals in what is selected, and "
+                       "the deals between them (the network's backbone).")
     @functools.wraps(func)
-    def wrapper(*args, focus, hops, kinds, statuses, countries, as_of, **kwargs):
+    def wrapper(*args, focus, hops, kinds, statuses, countries, as_of, top, **kwargs):
         selection = Selection(focus=focus, hops=hops, kinds=_split(kinds),
                               statuses=_split(statuses), countries=_split(countries),
-                              as_of=as_of)
+                              as_of=as_of, top=top)
         return func(*args, selection=selection, **kwargs)
     return wrapper
 
@@ -135,7 +138,7 @@ def one_line(text) -> str:
 # How the CLI spells the library's parameters when an error names one (see
 # DealgraphError.render): the library says ``hops``, the CLI ``--hops``.
 FLAGS = {"as_of": "--as-of", "hops": "--hops", "focus": "--focus", "kind": "--kind",
-         "status": "--status", "country": "--country", "limit": "--limit",
+         "status": "--status", "country": "--country", "limit": "--limit", "top": "--top",
          "queries": "--queries", "write": "--write", "query": "--query", "params": "-p/--param",
          "p": "-p ", "mapping": "--mapping", "format": "--format", "paths": "PATHS",
          "target": "--store"}

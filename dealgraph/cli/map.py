@@ -45,7 +45,7 @@ def map_command(selection, view, show_sources, title, caption, positions, overvi
     sel = selection
     with opener() as store:
         chosen = Graph(store).subgraph(sel.focus, sel.hops, kind=sel.kinds, status=sel.statuses,
-                                       country=sel.countries, as_of=sel.as_of)
+                                       country=sel.countries, as_of=sel.as_of, top=sel.top)
         page = chosen.map(title=title, view=view, show_sources=show_sources, caption=caption,
                           positions=positions, overview=overview)
     info = page.save(out)

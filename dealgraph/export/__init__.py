@@ -202,9 +202,9 @@ def run_export(store: Store, fmt: str, path, *, selection: Selection | None = No
     format_module(fmt)  # an unknown format fails before the store is read
     if query and selection is not None:
         raise ParameterError("${query} selects by itself; it cannot be combined with "
-                             "${focus}, ${hops}, ${kind}, ${status} or ${country}",
+                             "${focus}, ${hops}, ${kind}, ${status}, ${country} or ${top}",
                              params={k: k for k in ("query", "focus", "hops", "kind", "status",
-                                                    "country")})
+                                                    "country", "top")})
     if params and not query:
         raise ParameterError("${params} gives a saved query's parameters; use it with ${query}",
                              params={"params": "params", "query": "query"})

@@ -324,6 +324,12 @@ class EmbeddedStore(Store):
                 for src, typ, dst, props in self.db.execute(sql, args):
                     yield Rel(src, typ, dst, rel_props(props))
 
+    def rel_ends(self, rel_type: str) -> Iterator[tuple[str, str]]:
+        """``Store.rel_ends``: two columns of the rels table, a cursor at a time."""
+        MODEL.rel_type(rel_type)
+        with self.reading(), self._reading("the relationships"):
+            yield from self.db.execute("SELECT src, dst FROM rels WHERE type = ?", (rel_type,))
+
     def neighbourhoods(self, entity_ids: Iterable[str], hops: int = 1) -> Subgraph:
         """``Store.neighbourhoods`` in one read transaction: each step reads the parties of
         only the deals not seen before, and the subgraph reuses those rows."""

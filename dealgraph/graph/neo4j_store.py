@@ -446,6 +446,13 @@ class Neo4jStore(Store):
                     "ORDER BY src, dst, coalesce(r.role, '')"):
                 yield Rel(rec["src"], typ, rec["dst"], dict(rec["props"]))
 
+    def rel_ends(self, rel_type: str) -> Iterator[tuple[str, str]]:
+        """``Store.rel_ends``: two ids per record, streamed (the type comes from the model)."""
+        labels = "|".join(MODEL.label(k) for k in KEY_LABELS)
+        for rec in self._stream(f"MATCH (a:{labels})-[:{MODEL.rel_type(rel_type)}]->"
+                                f"(b:{labels}) RETURN a.id AS src, b.id AS dst"):
+            yield rec["src"], rec["dst"]
+
     def _stream(self, cypher: str, params: dict | None = None):
         """The records of read-only ``cypher``, fetched as they are consumed, in the
         current read transaction (or in one of their own)."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from ..errors import ParameterError
 from .countries import UnknownCountry, parse_countries
+from .backbone import backbone, top_of_subgraph
 from .dates import deal_in_force, normalise_as_of
 from .model import MODEL, countries_of
 from .records import Subgraph
@@ -30,13 +31,16 @@ MAX_HOPS = 6
 
 @dataclass
 class Selection:
-    """What to select. Empty filters keep everything; ``focus`` is an id, name or alias."""
+    """What to select. Empty filters keep everything; ``focus`` is an id, name or alias;
+    ``top`` keeps only the backbone of what is selected: its ``top`` entities with the
+    most deals and the deals between them (``dealgraph.graph.backbone``)."""
     focus: str | None = None
     hops: int = 1
     kinds: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
     as_of: str | None = None
+    top: int | None = None
     extra: dict = field(default_factory=dict)
 
     def describe(self) -> str:
@@ -47,6 +51,8 @@ class Selection:
                 parts.append(f"{name} in {', '.join(values)}")
         if self.as_of:
             parts.append(f"as of {self.as_of}")
+        if self.top:
+            parts.append(f"the {self.top:,} entities with the most deals")
         return "; ".join(parts)
 
 
@@ -74,12 +80,18 @@ def select_subgraph(store: Store, sel: Selection) -> Subgraph:
     if not 0 <= sel.hops <= MAX_HOPS:
         raise ParameterError(f"${{hops}} must be between 0 and {MAX_HOPS}, got {sel.hops}",
                              params={"hops": "hops"})
+    if sel.top is not None and (isinstance(sel.top, bool) or not isinstance(sel.top, int)
+                                or sel.top < 1):
+        raise ParameterError(f"${{top}} must be a whole number of at least 1, got {sel.top!r}",
+                             params={"top": "top"})
     if sel.focus:
         entity = resolve_entity(store, sel.focus)
-        return filter_subgraph(store.neighbourhood(entity.id, sel.hops), sel, keep=(entity.id,))
-    if not (sel.kinds or sel.statuses or sel.countries or sel.as_of):
-        return WholeGraph(store)
-    return filter_subgraph(store.subgraph(None), sel)
+        sub = filter_subgraph(store.neighbourhood(entity.id, sel.hops), sel, keep=(entity.id,))
+    elif not (sel.kinds or sel.statuses or sel.countries or sel.as_of):
+        return backbone(store, sel.top) if sel.top else WholeGraph(store)
+    else:
+        sub = filter_subgraph(store.subgraph(None), sel)
+    return top_of_subgraph(sub, sel.top) if sel.top else sub
 
 
 class WholeGraph(Subgraph):

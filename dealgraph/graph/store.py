@@ -221,6 +221,14 @@ class Store(ABC):
         ``iter_nodes``."""
         yield from sorted(self.subgraph(None).rels, key=rel_order)
 
+    def rel_ends(self, rel_type: str) -> Iterator[tuple[str, str]]:
+        """(start id, end id) of every relationship of the model's type ``rel_type``,
+        unordered and without properties: the cheapest whole-graph read, for counting
+        (e.g. every entity's deals from ``PARTY_TO``). Use it inside ``reading()`` for
+        one snapshot. This default goes through ``iter_rels``; the stores read less."""
+        MODEL.rel_type(rel_type)  # a type of the model, or InvalidModel
+        return ((r.src, r.dst) for r in self.iter_rels() if r.type == rel_type)
+
     @abstractmethod
     def subgraph(self, ids: Iterable[str] | None = None) -> Subgraph:
         """The nodes with ``ids`` (all nodes when None), the relationships among

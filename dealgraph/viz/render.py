@@ -26,7 +26,7 @@ import math
 import os
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader
@@ -55,6 +55,10 @@ OVERVIEW_THRESHOLD = 3000
 # A map bigger than either of these gets a note suggesting a narrower selection.
 MAP_WARN_NODES = 5000
 MAP_WARN_BYTES = 10_000_000
+# a whole graph of more nodes than this is drawn as its backbone of at most BACKBONE_NODES
+# entities and deals (a page of 50,000 nodes is about 30 MB, the most a browser opens well)
+MAP_MAX_NODES = 50_000
+BACKBONE_NODES = 5_000
 AUTO_DEALS = 60
 DEFAULT_TITLE = "dealgraph map"
 
@@ -191,6 +195,28 @@ class MapOptions:
     path_mode: bool = False
 
 
+def page_sized(sub: Subgraph, opt: MapOptions) -> tuple[Subgraph, MapOptions]:
+    """What a map of ``sub`` draws: ``sub`` itself, or — for a whole graph of more than
+    ``MAP_MAX_NODES`` nodes, which no browser opens and nobody could read — its
+    backbone (``dealgraph.graph.backbone``) of at most ``BACKBONE_NODES`` nodes, read
+    without holding the graph, said in a note and in the page's caption."""
+    from ..graph.select import WholeGraph
+    if not isinstance(sub, WholeGraph) or len(sub) <= MAP_MAX_NODES:
+        return sub, opt
+    from ..graph.backbone import backbone_within
+    from ..report import note
+    total = len(sub)
+    bone = backbone_within(sub.store, BACKBONE_NODES)
+    note(f"the whole graph ({total:,} nodes) is too big for one page: the map shows its "
+         f"backbone, {bone.describe()}; choose with --top N, --focus NAME or a filter")
+    caption = opt.caption or f"Backbone of {total:,} nodes: {bone.describe()}"
+    # a few dozen to a few hundred entities: drawn as they are, not as clusters, with
+    # the layout computed here so the deals view (thousands of deals) needs no physics
+    return bone, replace(opt, caption=caption, store=opt.store or sub.store,
+                         overview=False if opt.overview is None else opt.overview,
+                         physics_threshold=0)
+
+
 def choose_view(sub: Subgraph, view: str) -> str:
     """``auto``: the deals view for small maps, counterparties when there are more deals
     than ``AUTO_DEALS`` (a hub's deal squares would hide everything else)."""
@@ -236,7 +262,7 @@ def _with_ring(sub: Subgraph, opt: MapOptions, entity_labels: set) -> tuple[Subg
     if opt.store is None:
         return sub, None
     ids = [nid for nid, n in sub.nodes.items() if n.label in entity_labels]
-    ring = outside_ring(opt.store, sub, ids)
+    ring = outside_ring(opt.store, sub, ids, degrees=getattr(sub, "degrees", None))
     if not ring.sub.nodes:
         return sub, ring
     nodes = dict(ring.sub.nodes)
@@ -362,8 +388,8 @@ def _mark_ring(els: Elements, ring: Ring, ring_only: set[str]) -> None:
         if nid in ring.counts:
             rec["dc"] = ring.counts[nid]
             away = ring.outside.get(nid, [])
-            if away:
-                rec["out"] = len(away)
+            if away or nid in ring.beyond:
+                rec["out"] = len(away) or ring.beyond[nid]
                 if nid in ring.expandable:
                     rec["ring"] = away
         # the entity's list of deals on this map only; the ring's are listed when expanded
@@ -377,7 +403,7 @@ def render_map(subgraph: Subgraph, title: str = DEFAULT_TITLE, view: str = "auto
     """The map of ``subgraph`` as one HTML document (str); options as in ``write_map``."""
     opt = MapOptions(title=title, view=view, show_sources=show_sources,
                      physics_threshold=physics_threshold, **more)
-    return _build(subgraph, opt)[0]
+    return _build(*page_sized(subgraph, opt))[0]
 
 
 def write_map(subgraph: Subgraph, path: str | os.PathLike, title: str = DEFAULT_TITLE,
@@ -401,6 +427,7 @@ def write_map(subgraph: Subgraph, path: str | os.PathLike, title: str = DEFAULT_
                      physics_threshold=physics_threshold, overview=overview, store=store,
                      focus_hint=focus_hint, positions=positions, caption=caption,
                      ends=ends, path_mode=path_mode)
+    subgraph, opt = page_sized(subgraph, opt)
     html, els, physics = _build(subgraph, opt)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -428,16 +455,16 @@ def map_selection(store: Store, selection, path: str | os.PathLike, *, title: st
     pos = read_positions(positions) if positions is not None else None
     with task("map: selecting, drawing", total=2) as progress:
         sub = select_subgraph(store, selection)
-        if not sub.nodes:
+        if not len(sub):
             raise NotFound(f"nothing to map: the selection ({selection.describe()}) is empty")
         progress.advance()
         info = write_map(sub, path, title=title or f"dealgraph map: {selection.describe()}",
                          view=view, show_sources=show_sources, store=store, positions=pos,
                          caption=caption, overview=overview)
         progress.advance()
-    if len(sub.nodes) > MAP_WARN_NODES or info.bytes > MAP_WARN_BYTES:
+    if info.drawn > MAP_WARN_NODES or info.bytes > MAP_WARN_BYTES:
         where = "" if selection.focus else " --focus NAME --hops 1, or"
-        note(f"the map holds {len(sub.nodes):,} nodes in {info.bytes / 1e6:.1f} MB: a browser "
+        note(f"the map holds {info.drawn:,} nodes in {info.bytes / 1e6:.1f} MB: a browser "
              f"opens it slowly; narrow it with{where} --kind, --country or --as-of, or open "
              "its overview of clusters first (--overview)")
     return info

@@ -24,21 +24,36 @@ RING_DEALS = 400
 @dataclass
 class Ring:
     """``counts``: deals in the store per entity on the map; ``outside``: the deals not on
-    the map per entity; ``expandable``: entities whose outside deals are all in ``sub``."""
+    the map per entity; ``beyond``: how many, for entities whose outside deals were only
+    counted (too many for the ring); ``expandable``: entities whose outside deals are
+    all in ``sub``."""
     counts: dict[str, int] = field(default_factory=dict)
     outside: dict[str, list[str]] = field(default_factory=dict)
+    beyond: dict[str, int] = field(default_factory=dict)
     expandable: set[str] = field(default_factory=set)
     sub: Subgraph = field(default_factory=lambda: Subgraph({}, []))
 
 
 def outside_ring(store: Store, sub: Subgraph, entity_ids: list[str],
-                 budget: int | None = None) -> Ring:
+                 budget: int | None = None, degrees: dict[str, int] | None = None) -> Ring:
     """The deal counts and the ring beyond the map of ``sub`` (see the module docstring);
-    ``budget`` defaults to ``RING_DEALS``."""
+    ``budget`` defaults to ``RING_DEALS``. ``degrees``: the store's deal count of each
+    of ``entity_ids``, when already known (a backbone's): then only the entities with
+    at most ``budget`` deals off the map have their deals read."""
     budget = RING_DEALS if budget is None else budget
     ring = Ring()
     if not entity_ids:
         return ring
+    if degrees is not None:
+        here: dict[str, set[str]] = {}
+        for rel in sub.rels:
+            if rel.type == "PARTY_TO":
+                here.setdefault(rel.src, set()).add(rel.dst)
+        for eid in entity_ids:
+            away = degrees.get(eid, 0) - len(here.get(eid, ()))
+            if away > budget:
+                ring.counts[eid], ring.beyond[eid] = degrees[eid], away
+        entity_ids = [e for e in entity_ids if e not in ring.beyond]
     on_map = set(entity_ids)
     deals_of: dict[str, set[str]] = {}
     parties_of: dict[str, set[str]] = {}

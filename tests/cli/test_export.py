@@ -134,6 +134,10 @@ def test_saved_query_report(runner, seeded, tmp_path):
     result = _run(runner, seeded, "--format", "json", "--query", "partners", "-p",
                   "entity=Xiaomi", "--focus", "Huawei", "-o", str(tmp_path / "x.json"))
     assert result.exit_code == 1 and "cannot be combined" in result.stderr
+    result = _run(runner, seeded, "--format", "json", "--query", "partners", "-p",
+                  "entity=Xiaomi", "--top", "3", "-o", str(tmp_path / "x.json"))
+    assert result.exit_code == 1 and "--top" in result.stderr
+    assert not (tmp_path / "x.json").exists()
     result = _run(runner, seeded, "--format", "json", "--query", "partners", "-o",
                   str(tmp_path / "x.json"))
     assert result.exit_code == 1 and "entity" in result.stderr  # the missing parameter

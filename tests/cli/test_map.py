@@ -153,3 +153,18 @@ def test_paths_map_with_no_path_says_so_and_writes_nothing(runner, loaded, tmp_p
     assert result.exit_code != 0
     assert "no path between Gamma Chips and Jane Doe" in result.output
     assert "no map written" in result.output and not out.exists()
+
+
+def test_top_maps_the_backbone(runner, loaded, tmp_path):
+    """--top 2 draws the two entities with the most deals and the deals both are party
+    to (as ``backbone`` picks them); --top 0 is a one-line usage error."""
+    from dealgraph.graph.backbone import backbone
+    from dealgraph.graph.embedded import EmbeddedStore
+    out = tmp_path / "top.html"
+    result = run_map(runner, loaded, "--top", "2", "--view", "deals", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    with EmbeddedStore(loaded) as store:
+        expected = {nid for nid, n in backbone(store, 2).nodes.items() if n.label != "Source"}
+    assert node_ids(out) == expected and len(expected) > 2
+    result = run_map(runner, loaded, "--top", "0", "-o", str(tmp_path / "x.html"))
+    assert result.exit_code == 2 and "--top" in result.output and "Traceback" not in result.output

@@ -358,3 +358,34 @@ def test_subgraph_for_rows_maps_the_ids_in_query_results(data_dir):
                                     {"a": ["beta"], "n": 3, "x": "not-an-id"}])
     assert {"acme", "beta", "d-supply", "d-stake"} <= set(sub.nodes)
     assert "gamma" not in sub.nodes and "d-licence" not in sub.nodes
+
+
+def test_a_whole_graph_too_big_for_a_page_is_drawn_as_its_backbone(tmp_path, monkeypatch):
+    """Past MAP_MAX_NODES the map of the whole graph draws the biggest backbone within
+    BACKBONE_NODES, never reads the graph whole, says so in its caption and gives every
+    entity its deal count in the store."""
+    from dealgraph import api
+    from dealgraph.graph.backbone import backbone_within
+    from dealgraph.loaders import load_paths
+    from dealgraph.synth import generate, write_csv_dataset
+    from dealgraph.viz import render
+
+    store = EmbeddedStore(tmp_path / "g.db")
+    load_paths(store, [write_csv_dataset(generate(1500, seed=3), tmp_path / "data")])
+    monkeypatch.setattr(render, "MAP_MAX_NODES", 1000)
+    monkeypatch.setattr(render, "BACKBONE_NODES", 400)
+    expected = backbone_within(store, 400)
+    whole = store.subgraph
+    monkeypatch.setattr(store, "subgraph", lambda ids=None: whole(ids) if ids is not None
+                        else pytest.fail("the whole graph was read"))
+    page = api.Graph(store).subgraph().map()
+    data = read_map_data(page.html)
+    meta = data["meta"]
+    drawn = {n["id"] for n in data["nodes"] if not n.get("r")}
+    assert drawn == {nid for nid, node in expected.nodes.items() if node.label != "Source"}
+    assert len(drawn) <= 400 and not meta["overview"]
+    assert f"the {expected.top:,} entities with the most deals" in meta["caption"]
+    for eid, deals in expected.degrees.items():
+        assert meta["records"][eid]["dc"] == deals
+        on_map = sum(1 for r in expected.rels if r.type == "PARTY_TO" and r.src == eid)
+        assert meta["records"][eid].get("out", 0) == deals - on_map
