@@ -15,6 +15,13 @@ A note says which was done, with the sample size, the seed and the largest stand
 error of the listed scores (from the spread of the sampled sources' dependencies, with
 the finite-population correction). The same links, ``k`` and seed give the same rows on
 both stores.
+
+On a Neo4j server with Graph Data Science (``access.server_betweenness``) the server
+computes it instead (``gds.betweenness.stream`` on a projection of the same links): exact
+up to ``GDS_MAX_WORK``, the same scores as the Python computation; sampled above it or
+with ``sources`` (GDS draws the sources with ``seed``, favouring high-degree nodes, so
+this is not the Brandes-Pich uniform sample: scores scaled by ``n / k``, an approximation
+without an error estimate). ``method=python`` keeps the computation in Python.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import random
 
 from . import access
 from .access.neo4j import COUNTERPARTY_LINKS
+from ..errors import ParameterError
 from .base import Param, add_note
 from .counterparty import in_force, is_deal, parties
 
@@ -31,6 +39,9 @@ __all__ = ["NAME", "QUESTION", "PARAMS", "COLUMNS", "CYPHER", "run", "networkx",
            "betweenness"]
 
 MAX_WORK = 200_000_000  # breadth-first-search steps (sources x (nodes + 2 links))
+# the same budget for Neo4j GDS, which runs Brandes' algorithm compiled and in parallel
+GDS_MAX_WORK = 50 * MAX_WORK
+METHODS = ("auto", "gds", "python")
 
 NAME = "brokers"
 QUESTION = ("Which entities sit on the most shortest paths between others in the "
@@ -40,23 +51,25 @@ PARAMS = [Param("limit", "int", default=10, min=1, max=1000, help="How many enti
                 help="Estimate from this many sampled sources (0: exact when within the "
                      "budget, else as many as it allows)."),
           Param("seed", "int", default=0, min=0, max=2**31 - 1,
-                help="Seed of the source sample when estimating.")]
+                help="Seed of the source sample when estimating."),
+          Param("method", "str", default="auto",
+                help="auto: the server's Graph Data Science when it has it (Neo4j), else "
+                     "Python; gds: only GDS; python: always Python.")]
 COLUMNS = ("entity", "name", "label", "betweenness", "partners")
 SORT = ("-betweenness", "entity")
 EXAMPLE = {"limit": "5"}
 
 DETAILS = ("Exact betweenness (Brandes' algorithm), unweighted and undirected, normalised as "
            "networkx does, over the entities with at least one counterparty; scores are rounded "
-           "to 6 decimal places. The Cypher reads the counterparty links; on Neo4j the scores "
-           "are then computed in Python, as on the embedded store (Neo4j GDS is not used). "
-           "A network too big to compute exactly within about a minute (some 10,000 linked "
+           "to 6 decimal places. The Cypher reads the counterparty links and the scores are "
+           "computed in Python, on both stores; on a Neo4j server with Graph Data Science, "
+           "GDS computes them instead (gds.betweenness.stream on a projection of the same "
+           "links, dropped afterwards; -p method=python keeps Python), and a note says which "
+           "ran. A network too big to compute exactly within about a minute (some 10,000 linked "
            "entities) is estimated from a seeded sample of sources (Brandes and Pich), and a "
            "note gives the sample size, the seed and the largest standard error of the "
            "listed scores; -p sources=K asks for a K-source estimate, -p seed=S another "
            "sample.")
-NOTES = {"neo4j": "brokers: counterparty links read from Neo4j with Cypher; betweenness "
-                  "computed in Python (Brandes), as on the embedded store "
-                  "(Neo4j GDS is not used)."}
 
 # what is read on Neo4j (the embedded store reads the same links in SQL)
 CYPHER = COUNTERPARTY_LINKS
@@ -207,7 +220,8 @@ def ranked(edges, limit: int, as_of, sources: int = 0, seed: int = 0,
     if notes is not None:
         when = f" as of {as_of}" if as_of else ""
         if err is None:
-            notes.append(f"brokers: exact betweenness over {n} entities and {links} links{when}.")
+            notes.append(f"brokers: exact betweenness over {n} entities and {links} links{when}, "
+                         "computed in Python (Brandes).")
         else:
             worst = max((err[i] * scale for i in order), default=0.0)
             notes.append(
@@ -217,6 +231,46 @@ def ranked(edges, limit: int, as_of, sources: int = 0, seed: int = 0,
                 f"listed scores have a standard error of at most {worst:.2g} "
                 "(-p sources=K for another sample size, -p seed=S for another sample).")
     return [scored[i] for i in order]
+
+
+def gds_sources(requested: int, n: int, links: int) -> int:
+    """How many sources GDS samples for a network of ``n`` entities and ``links`` links:
+    ``requested`` when given, else 0 (exact) within ``GDS_MAX_WORK``, else as many as it
+    allows."""
+    if requested:
+        return requested
+    per_source = n + 2 * links
+    if n * per_source <= GDS_MAX_WORK:
+        return 0
+    return max(1, GDS_MAX_WORK // max(per_source, 1))
+
+
+def ranked_server(store, result, limit: int, as_of, notes: list
+                  ) -> list[tuple[str, float, int]]:
+    """``ranked`` for the scores a server computed (``access.ServerBetweenness``): the
+    same normalisation, rounding and order; the counterparties of the listed entities
+    counted with ``access.counterparty_pairs``."""
+    n = result.nodes
+    scale = 2.0 / ((n - 1) * (n - 2)) if n > 2 else 0.0
+    scored = sorted(((e, round(raw * scale, 6)) for e, raw in result.scores.items()),
+                    key=lambda x: (-x[1], x[0]))[:limit]
+    partners: dict[str, set] = {}
+    for a, b in access.counterparty_pairs(store, [e for e, _ in scored], as_of):
+        partners.setdefault(a, set()).add(b)
+    when = f" as of {as_of}" if as_of else ""
+    if result.sources:
+        notes.append(
+            f"brokers: ESTIMATED betweenness{when} by {result.engine} "
+            f"(gds.betweenness.stream): searches from {result.sources} of {n} entities "
+            f"({result.links} links), drawn by GDS with seed {result.seed} (favouring "
+            "high-degree entities) and scaled by n/k: an approximation for which GDS gives "
+            "no error estimate (-p sources=K for another sample size, "
+            "-p seed=S for another sample, -p method=python for the Python estimate with "
+            "its standard error).")
+    else:
+        notes.append(f"brokers: exact betweenness over {n} entities and {result.links} "
+                     f"links{when}, computed by {result.engine} (gds.betweenness.stream).")
+    return [(e, score, len(partners.get(e, ()))) for e, score in scored]
 
 
 def networkx(g, params):
@@ -232,13 +286,29 @@ def networkx(g, params):
 
 
 def run(store, params):
-    """The counterparty links, read by the store in one statement
-    (``access.counterparty_links``), the betweenness computed from them in Python, and
-    the names of the listed entities: the same on every backend, without the whole
-    graph (which at a million deals takes minutes and gigabytes)."""
-    edges = access.counterparty_links(store, params["as_of"])
-    top = ranked(edges, params["limit"], params["as_of"], params["sources"], params["seed"],
-                 add_note(params))
+    """The betweenness computed by the server when it can (``access.server_betweenness``:
+    Neo4j with Graph Data Science), else from the counterparty links read by the store in
+    one statement (``access.counterparty_links``) in Python; then the names of the
+    listed entities. Never the whole graph (which at a million deals takes minutes and
+    gigabytes)."""
+    method = params["method"]
+    if method not in METHODS:
+        raise ParameterError(f"method: expected one of {', '.join(METHODS)}, got {method!r}")
+    top = None
+    if method != "python":
+        result = access.server_betweenness(
+            store, params["as_of"], lambda n, links: gds_sources(params["sources"], n, links),
+            params["seed"])
+        if result is not None:
+            top = ranked_server(store, result, params["limit"], params["as_of"],
+                                add_note(params))
+        elif method == "gds":
+            raise ParameterError("method: gds needs a Neo4j server with Graph Data Science "
+                                 f"(this {store.backend} store has none); use auto or python")
+    if top is None:
+        edges = access.counterparty_links(store, params["as_of"])
+        top = ranked(edges, params["limit"], params["as_of"], params["sources"],
+                     params["seed"], add_note(params))
     info = access.node_fields(store, [e for e, _, _ in top], ("name",))
     return [{"entity": e, "name": info[e].get("name"), "label": info[e]["label"],
              "betweenness": score, "partners": degree} for e, score, degree in top]

@@ -33,8 +33,10 @@ def _docker_answers() -> bool:
 
 
 def _from_local_script() -> Neo4jSettings:
+    # with Graph Data Science, which the brokers tests use (tests/queries/test_brokers_gds.py)
+    env = {**os.environ, "NEO4J_LOCAL_GDS": os.environ.get("NEO4J_LOCAL_GDS", "1")}
     proc = subprocess.run([str(ROOT / "scripts" / "neo4j-local"), "start"], capture_output=True,
-                          text=True, timeout=900)
+                          text=True, timeout=900, env=env)
     if proc.returncode != 0:
         raise RuntimeError("scripts/neo4j-local start failed:\n" + proc.stderr[-3000:])
     env = dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)

@@ -16,16 +16,17 @@ set()
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import import_module
 from types import ModuleType
-from typing import Iterable
+from typing import Callable, Iterable
 
 from ...errors import DealgraphError
 
-__all__ = ["BACKENDS", "FUNCTIONS", "backend_of", "whole_graph", "party_pairs", "party_roles",
+__all__ = ["ServerBetweenness", "BACKENDS", "FUNCTIONS", "backend_of", "whole_graph", "party_pairs", "party_roles",
            "node_fields", "entities_where", "linked_from", "counterparty_pairs",
-           "counterparties_of", "counterparty_links", "network_parts", "cypher_rows",
-           "query_errors"]
+           "counterparties_of", "counterparty_links", "server_betweenness", "network_parts",
+           "cypher_rows", "query_errors"]
 
 # backend name (``Store.backend``) -> the module implementing FUNCTIONS for it
 BACKENDS = {"embedded": "dealgraph.queries.access.embedded",
@@ -34,7 +35,7 @@ BACKENDS = {"embedded": "dealgraph.queries.access.embedded",
 # what every backend module defines (tests/queries/test_access.py holds them to it)
 FUNCTIONS = ("whole_graph", "party_pairs", "party_roles", "node_fields", "entities_where",
              "linked_from", "counterparty_pairs", "counterparties_of", "counterparty_links",
-             "network_parts", "cypher_rows", "query_errors")
+             "server_betweenness", "network_parts", "cypher_rows", "query_errors")
 
 
 def backend_of(store) -> ModuleType:
@@ -110,6 +111,34 @@ def counterparty_links(store, as_of: str | None = None) -> set[tuple[str, str]]:
     """Every pair ``(a, b)``, ``a < b``, of entities party to one deal (in force as of
     ``as_of``): the whole counterparty network, without building the whole graph."""
     return backend_of(store).counterparty_links(store, as_of)
+
+
+def server_betweenness(store, as_of: str | None,
+                       pick_sources: Callable[[int, int], int], seed: int = 0):
+    """Betweenness of every entity of the counterparty network (as of ``as_of``) computed
+    by the database server itself, or None when it cannot (the embedded store; a Neo4j
+    server without Graph Data Science).
+
+    The scores are raw, undirected and count each unordered pair once, as
+    ``networkx.betweenness_centrality(normalized=False)``. ``pick_sources(n, links)``,
+    called once the network's size is known, gives the number of sources to sample (0:
+    every source, exact); a sample is drawn by the server with ``seed`` and its scores
+    are scaled by ``n / k``. Returns ``ServerBetweenness``.
+    """
+    return backend_of(store).server_betweenness(store, as_of, pick_sources, seed)
+
+
+@dataclass(frozen=True)
+class ServerBetweenness:
+    """What ``server_betweenness`` computed: ``scores`` (entity id -> raw score),
+    ``nodes`` and ``links`` of the network, ``sources`` sampled (0: exact) with ``seed``,
+    and ``engine`` (e.g. ``Neo4j GDS 2.26.0``)."""
+    scores: dict
+    nodes: int
+    links: int
+    sources: int
+    seed: int
+    engine: str
 
 
 def network_parts(store, as_of: str | None, entity_ids: bool = False,

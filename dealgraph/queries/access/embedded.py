@@ -20,7 +20,7 @@ from ...graph.store import entity_field
 
 __all__ = ["AS_OF_SQL", "network_parts", "whole_graph", "party_pairs", "party_roles", "node_fields", "entities_where",
            "linked_from", "counterparty_pairs", "counterparties_of", "counterparty_links",
-           "cypher_rows", "query_errors"]
+           "server_betweenness", "cypher_rows", "query_errors"]
 
 _PARTY = MODEL.rel_type("PARTY_TO")
 _ENTITY_LABELS = tuple(MODEL.kinds[k].label for k in MODEL.entity_kinds)
@@ -120,6 +120,11 @@ def counterparty_links(store, as_of: str | None = None) -> set[tuple[str, str]]:
            + f" WHERE r1.type = '{_PARTY}' AND r1.src < r2.src"
            + (f" AND {AS_OF_SQL}" if as_of is not None else ""))
     return set(store.select(sql, {"as_of": as_of}))
+
+
+def server_betweenness(store, as_of, pick_sources, seed=0):
+    """None: SQLite has no graph algorithms; ``brokers`` computes them in Python."""
+    return None
 
 
 def cypher_rows(store, cypher: str, params: dict) -> list[dict]:

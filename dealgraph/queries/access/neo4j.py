@@ -8,6 +8,7 @@ Each function is the Neo4j form of the function of the same name in
 
 from __future__ import annotations
 
+import uuid
 from contextlib import contextmanager
 from typing import Iterable
 
@@ -19,7 +20,8 @@ from ...graph.store import entity_field
 
 __all__ = ["COUNTERPARTY_LINKS", "NETWORK_STATEMENTS", "network_parts", "whole_graph", "party_pairs", "party_roles", "node_fields",
            "entities_where", "linked_from", "counterparty_pairs", "counterparties_of",
-           "counterparty_links", "cypher_rows", "query_errors"]
+           "counterparty_links", "server_betweenness", "GDS_PROJECTION", "cypher_rows",
+           "query_errors"]
 
 _PARTY = MODEL.rel_type("PARTY_TO")
 
@@ -104,6 +106,55 @@ RETURN DISTINCT a.id AS a, b.id AS b
 
 def counterparty_links(store, as_of: str | None = None) -> set[tuple[str, str]]:
     return {(r["a"], r["b"]) for r in store.read(COUNTERPARTY_LINKS, {"as_of": as_of})}
+
+
+# Graph Data Science: the counterparty network projected into GDS's in-memory catalog
+# (one undirected relationship per pair of entities party to one deal in force), the
+# betweenness streamed from it, and the projection dropped.
+GDS_VERSION = ("SHOW FUNCTIONS YIELD name WHERE name = 'gds.version' "
+               "RETURN count(*) > 0 AS present")
+GDS_PROJECTION = f"""
+MATCH (a:{ENTITY_LABEL})-[:{_PARTY}]->(d:Deal)<-[:{_PARTY}]-(b:{ENTITY_LABEL})
+WHERE a.id < b.id AND {as_of_cypher('d')}
+WITH DISTINCT a, b
+WITH gds.graph.project($graph, a, b, {{}}, {{undirectedRelationshipTypes: ['*']}}) AS g
+RETURN g.nodeCount AS nodes, g.relationshipCount AS rels
+"""
+GDS_BETWEENNESS = ("CALL gds.betweenness.stream($graph, $config) YIELD nodeId, score "
+                   "RETURN gds.util.asNode(nodeId).id AS id, score")
+GDS_DROP = "CALL gds.graph.drop($graph, false) YIELD graphName RETURN graphName"
+
+
+def gds_version(store) -> str | None:
+    """The version of the server's Graph Data Science library, or None without it
+    (asked without calling an unknown function, which would end the transaction)."""
+    if not store.read(GDS_VERSION)[0]["present"]:
+        return None
+    return store.read("RETURN gds.version() AS v")[0]["v"]
+
+
+def server_betweenness(store, as_of, pick_sources, seed=0):
+    from . import ServerBetweenness
+    version = gds_version(store)
+    if version is None:
+        return None
+    graph = f"dealgraph-counterparty-{uuid.uuid4().hex}"
+    try:
+        rec = store.read(GDS_PROJECTION, {"graph": graph, "as_of": as_of})[0]
+        nodes, links = rec["nodes"] or 0, (rec["rels"] or 0) // 2
+        sources = pick_sources(nodes, links) if nodes else 0
+        if sources >= nodes:
+            sources = 0
+        scores = {}
+        if nodes:
+            config = {"samplingSize": sources, "samplingSeed": seed} if sources else {}
+            scale = nodes / sources if sources else 1.0
+            scores = {r["id"]: r["score"] * scale for r in store.read_records(
+                GDS_BETWEENNESS, {"graph": graph, "config": config})}
+    finally:
+        # in a transaction of its own: the caller's may have ended with an error
+        store.driver.execute_query(GDS_DROP, {"graph": graph}, database_=store.database)
+    return ServerBetweenness(scores, nodes, links, sources, seed, f"Neo4j GDS {version}")
 
 
 def cypher_rows(store, cypher: str, params: dict) -> list[dict]:
