@@ -255,6 +255,7 @@ class SavedQuery:
     check: Callable | None = None
     cypher_runner: Callable | None = None
     runner: Callable | None = None
+    run_on: tuple[str, ...] | None = None
     explain: Callable | None = None
     example: dict = field(default_factory=dict)
     notes: dict = field(default_factory=dict)
@@ -273,7 +274,8 @@ class SavedQuery:
         ``run_cypher(store, params)`` for queries that post-process Cypher results,
         ``run(store, params)`` for queries computed in Python on every backend from the
         reads of ``dealgraph.queries.access`` (then ``networkx`` is the same computation
-        on a whole graph, for tests and users' graphs), and
+        on a whole graph, for tests and users' graphs) with RUN_ON naming the backends
+        that use it (default: all; the others run the Cypher), and
         ``explain_empty(store, params)``: a note saying why an answer is empty and what
         to change, through the store interface so both stores say the same)."""
         missing = [a for a in ("NAME", "QUESTION", "PARAMS", "COLUMNS", "CYPHER")
@@ -289,6 +291,7 @@ class SavedQuery:
             local_graph=getattr(module, "local_graph", None), check=getattr(module, "check", None),
             cypher_runner=getattr(module, "run_cypher", None),
             runner=getattr(module, "run", None),
+            run_on=tuple(module.RUN_ON) if hasattr(module, "RUN_ON") else None,
             explain=getattr(module, "explain_empty", None),
             example=dict(getattr(module, "EXAMPLE", {})), notes=dict(getattr(module, "NOTES", {})),
             detail=tuple(getattr(module, "DETAIL", ())),
@@ -330,11 +333,12 @@ class SavedQuery:
     # -- running -----------------------------------------------------------------------
     def run(self, store, params: dict) -> list[dict]:
         """The finished rows of this query on ``store``, chosen by backend: a query with
-        ``run`` computes them in Python from the reads of ``dealgraph.queries.access``;
-        otherwise Neo4j runs the Cypher and the embedded store (whose Cypher engine knows
-        a subset) the NetworkX twin. Every read is inside one read transaction."""
+        ``run`` computes them in Python from the reads of ``dealgraph.queries.access``
+        (on the backends in ``run_on``, or all); otherwise Neo4j runs the Cypher and the
+        embedded store (whose Cypher engine knows a subset) the NetworkX twin. Every read
+        is inside one read transaction."""
         store.check_current()
-        if self.runner is not None:
+        if self.runner is not None and (self.run_on is None or store.backend in self.run_on):
             with access.query_errors(store, self), store.reading(), paused_gc():
                 return self.finish(self.runner(store, params))
         if store.backend == "embedded":

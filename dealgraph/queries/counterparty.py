@@ -15,7 +15,7 @@ from . import access
 
 __all__ = ["ENTITY_LABELS", "KIND_LABEL", "is_entity", "is_deal", "entity_deals", "parties",
            "counterparties", "source_titles", "structural_members", "members_graph",
-           "node_fields", "Search", "Reach", "reach_graph", "searched"]
+           "node_fields", "Search", "Reach", "reach"]
 
 ENTITY_LABELS = frozenset(MODEL.kinds[k].label for k in MODEL.entity_kinds)
 PARTY = "PARTY_TO"
@@ -148,70 +148,49 @@ class Search:
         return entities, deals
 
 
-REACH = "reach"  # where reach_graph leaves its search in the graph's attributes
-
-
 class Reach:
     """What a counterparty search from ``start`` (as of ``as_of``, up to ``hops`` steps)
-    found: the ``distance`` of each entity reached (``start`` at 0) and, when asked
-    for, ``via``: for each entity at distance ``hops``, the entities at distance
-    ``hops - 1`` it is a counterparty of."""
-    __slots__ = ("start", "hops", "as_of", "distance", "via")
+    found: the ``distance`` of each entity reached (``start`` at 0), their ``fields``
+    (name and kind label, as ``node_fields`` gives them) and, when asked for, ``via``:
+    for each entity at distance ``hops``, the entities at distance ``hops - 1`` it is a
+    counterparty of."""
+    __slots__ = ("start", "hops", "as_of", "distance", "fields", "via")
 
     def __init__(self, start: str, hops: int, as_of, distance: dict[str, int],
-                 via: dict[str, set[str]] | None = None):
+                 fields: dict[str, dict], via: dict[str, set[str]] | None = None):
         self.start, self.hops, self.as_of = start, hops, as_of
-        self.distance, self.via = distance, via
+        self.distance, self.fields, self.via = distance, fields, via
 
 
-def reach_graph(store, start: str, hops: int, as_of, via: bool = False):
-    """The local graph of a search within ``hops`` counterparty steps of ``start``, read
-    one step at a time through the store (``counterparties_of``, and for ``via``
-    ``counterparty_pairs``): the entities reached as nodes with their label and name
-    (what ``node_fields`` reads), no relationships, and the search itself, a ``Reach``,
-    in ``g.graph[REACH]``. A query's ``networkx`` function takes the answer from there
-    (``searched``) instead of walking the graph, and walks the graph it is given
-    otherwise (the whole graph, or a ``SCOPE`` neighbourhood)."""
-    import networkx as nx
+def reach(store, start: str, hops: int, as_of, via: bool = False) -> Reach:
+    """A search within ``hops`` counterparty steps of ``start``, read one step at a time
+    through the store (``access.counterparties_of``, and for ``via`` the last step by
+    ``access.counterparty_pairs``), so only the entities reached are read, never their
+    deals. Call it inside one ``store.reading()`` (``SavedQuery.run`` does)."""
     keys = ("name",)
     distance = {start: 0}
-    nodes = access.node_fields(store, {start}, keys)
-    found_via = None
+    fields = access.node_fields(store, {start}, keys)
+    found_via = {} if via else None
     frontier: set[str] = {start}
     level = 0
     while level < hops and frontier:
         level += 1
         if via and level == hops:
-            found_via = {}
             for middle, other in access.counterparty_pairs(store, frontier, as_of):
                 if other not in distance:
                     found_via.setdefault(other, set()).add(middle)
             fresh = sorted(found_via)  # in key order, the store reads them faster
-            nodes.update(access.node_fields(store, fresh, keys))
+            fields.update(access.node_fields(store, fresh, keys))
         else:
             found = access.counterparties_of(store, frontier, as_of, keys)
             fresh = [x for x in found if x not in distance]
-            nodes.update((x, found[x]) for x in fresh)
+            fields.update((x, found[x]) for x in fresh)
         for x in fresh:
             distance[x] = level
         frontier = set(fresh)
-    if via and found_via is None:
-        found_via = {}
-    g = nx.MultiDiGraph()
-    g.add_nodes_from(nodes.items())
-    g.graph[REACH] = Reach(start, hops, as_of, distance, found_via)
-    return g
-
-
-def searched(g, start: str, hops: int, as_of, via: bool = False) -> Reach | None:
-    """The search ``reach_graph`` left in ``g`` if it is the one from ``start``, as of
-    ``as_of``, over ``hops`` steps (with ``via`` if asked for); else None, and the
-    caller searches ``g`` itself."""
-    found = g.graph.get(REACH)
-    if (isinstance(found, Reach) and found.start == start and found.hops == hops
-            and found.as_of == as_of and (found.via is not None or not via)):
-        return found
-    return None
+    return Reach(start, hops, as_of, distance,
+                 {n: {"name": f.get("name"), "label": f.get("label")} for n, f in fields.items()},
+                 found_via)
 
 
 def members_graph(store, root, rel_type, hops: int):
