@@ -57,6 +57,7 @@ _dumps = dumps
 # holds, drops the index on (dst, type) and builds it again after the inserts: one sort
 # instead of a random B-tree insert per row (5x faster for 375,000 rows).
 _REBUILD_INDEX_AT = 20_000
+_LOAD_CACHE_KB = 131_072  # the page cache of a load; 2,000 KB (SQLite's default) else
 
 
 class EmbeddedStore(Store):
@@ -438,6 +439,9 @@ class _Load(StoreWriter):
         self.cur = store.db.cursor()
         self.cur.execute("BEGIN IMMEDIATE")
         self.open = True
+        # a page cache that holds a big load's B-tree pages (SQLite's default is 2 MB):
+        # inserts in random key order then hit cached pages; back to the default after
+        self.cur.execute(f"PRAGMA cache_size=-{_LOAD_CACHE_KB}")
         self.cur.execute(_DROP_OLD_CACHE)
         self.planner = LoadPlanner(_Stored(store, self.cur))
         self.summary = self.planner.summary
@@ -450,12 +454,15 @@ class _Load(StoreWriter):
     def _carry_out(self, part: Part) -> None:
         cur, store = self.cur, self.store
         changed = [(n, _dumps(n.props)) for n in part.created] + part.updated
+        # in key order: inserts into the B-trees then touch each page once, not at random
+        # (a batch of 140,000 nodes: 0.5 s instead of 2.7 s)
+        changed.sort(key=_by_node_id)
         cur.executemany("INSERT OR REPLACE INTO nodes VALUES (?,?,?)",
                         [(n.id, n.label, props) for n, props in changed])
         if part.updated:
             cur.executemany("DELETE FROM names WHERE id=?", [(n.id,) for n, _ in part.updated])
         cur.executemany("INSERT OR IGNORE INTO names VALUES (?,?)",
-                        [(k, n.id) for n, _ in changed for k in _name_keys(n)])
+                        sorted((k, n.id) for n, _ in changed for k in _name_keys(n)))
         # with the properties: a party row whose note changed was replaced by its new
         # row (same key) before the last part deletes the rows deals no longer have
         cur.executemany("DELETE FROM rels WHERE src=? AND type=? AND dst=? AND role=? "
@@ -486,6 +493,7 @@ class _Load(StoreWriter):
                             "WHERE key='generation'")
             cur.execute("COMMIT")
             self.open = False
+            cur.execute("PRAGMA cache_size=-2000")
         except BaseException:
             self.rollback()
             raise
@@ -498,6 +506,7 @@ class _Load(StoreWriter):
             self.open = False
             self.store._rel_index_dropped = False  # the DROP INDEX is rolled back too
             self.cur.execute("ROLLBACK")
+            self.cur.execute("PRAGMA cache_size=-2000")
 
 
 def _props(text: str) -> dict:
@@ -513,6 +522,10 @@ def _short(exc: BaseException) -> str:
     """The first line of an exception's message, at most 120 characters."""
     text = (str(exc) or exc.__class__.__name__).strip().splitlines()[0]
     return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _by_node_id(pair: tuple) -> str:
+    return pair[0].id
 
 
 def _rel_key(rel: Rel) -> tuple:

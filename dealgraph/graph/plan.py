@@ -50,9 +50,29 @@ __all__ = ["LoadPlanner", "Part", "StoredState", "dumps", "rel_rows", "RelRow"]
 # A relationship as the planner compares it: (src, type, dst, role, properties as JSON).
 RelRow = tuple
 
-# json.dumps(props, ensure_ascii=False, sort_keys=True, separators=(",", ":")): the one
-# canonical text of a property dict, made without a new encoder for every call
-dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+
+def _canonical_json():
+    """json.dumps(props, ensure_ascii=False, sort_keys=True, separators=(",", ":")): the one
+    canonical text of a property dict. ``JSONEncoder.encode`` makes a new C encoder on
+    every call (half its time for a small dict); this makes it once."""
+    encoder = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return encoder.encode
+    # the arguments JSONEncoder.iterencode gives it; no markers: values of a load hold no
+    # cycles (they come from parsed text)
+    chunks = make(None, encoder.default, json.encoder.encode_basestring, None, ":", ",",
+                  True, False, True)
+    join = "".join
+
+    def dumps(value) -> str:
+        if value.__class__ is str:
+            return json.encoder.encode_basestring(value)
+        return join(chunks(value, 0))
+    return dumps
+
+
+dumps = _canonical_json()
 
 
 def rel_rows(rels: Iterable[Rel]) -> set[RelRow]:
@@ -166,6 +186,8 @@ class LoadPlanner:
         for types, ids in owners.items():
             before.update(stored.owned_rels(list(types), ids))
         after = rel_rows(batch.rels)
+        if batch.rows:
+            after |= batch.rows
         if not self.empty:
             fresh = sorted(d for d in batch.party_deals
                            if d not in self.touched and (d in old or d not in part.labels))

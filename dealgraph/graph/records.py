@@ -43,17 +43,21 @@ class Batch:
     ``nodes`` replace the properties and outgoing field relationships (CITES,
     SUBSIDIARY_OF, PART_OF, AFFILIATED_WITH) of nodes with the same id.
     ``party_deals`` are the deals whose PARTY_TO relationships are replaced by
-    the ones in ``rels``.
+    the ones in ``rels``. ``rows`` holds more relationships, already in the load
+    planner's form (``graph.plan.RelRow`` tuples): the columnar loader makes them
+    without a ``Rel`` object per row.
     """
     nodes: list[Node] = field(default_factory=list)
     rels: list[Rel] = field(default_factory=list)
     party_deals: set[str] = field(default_factory=set)
+    rows: set[tuple] = field(default_factory=set)
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
         for n in self.nodes:
             out[n.label] = out.get(n.label, 0) + 1
-        out["parties"] = sum(1 for r in self.rels if r.type == "PARTY_TO")
+        out["parties"] = sum(1 for r in self.rels if r.type == "PARTY_TO") \
+            + sum(1 for r in self.rows if r[1] == "PARTY_TO")
         return out
 
 

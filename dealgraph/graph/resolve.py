@@ -64,8 +64,12 @@ def name_key(text: str) -> str:
     """``text`` in the form names are compared in: casefolded, accents and punctuation
     dropped, one space between words, a leading "the" and legal-form words at the
     end removed (never the whole name). Single letters are joined (``S.A.`` -> ``sa``)."""
-    text = unicodedata.normalize("NFKD", str(text).casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = str(text).casefold()
+    if text.isalnum() and text.isascii():  # one plain word (most ids): nothing to drop
+        return text
+    if not text.isascii():  # ASCII text has no accents to drop (NFKD leaves it as is)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
     words = _WORD.findall(text.replace("'", "").replace("’", ""))
     merged: list[list] = []  # initials typed with dots: "s a" -> "sa", "u s a" -> "usa"
     for w in words:

@@ -107,6 +107,7 @@ class BufferedWriter(StoreWriter):
     def write(self, batch: Batch) -> None:
         self.batch.nodes.extend(batch.nodes)
         self.batch.rels.extend(batch.rels)
+        self.batch.rows.update(batch.rows)
         self.batch.party_deals.update(batch.party_deals)
 
     def commit(self) -> ApplySummary:

@@ -178,6 +178,9 @@ def load_paths(store: Store, paths: list, input_format: str = "native",
                                   store_ext)
         problems: list[Problem] = []
         sieve = Sieve()
+        summary = _load_columnar(store, paths, input_format, mapping, sieve, store_ext)
+        if summary is not None:  # a clean native CSV dataset, loaded column-wise
+            return summary
         try:
             return load_reading(store, _stream_paths(paths, input_format, mapping, problems,
                                                      sieve),
@@ -221,12 +224,49 @@ def load_reading(store: Store, reading: Reading, problems: list[Problem] | None 
             raise LoadError(errors)
         summary = load.commit()
     summary.warnings = warnings_of(found)
+    return _naming_extension(store, summary)
+
+
+def _naming_extension(store: Store, summary: ApplySummary) -> ApplySummary:
+    """``summary`` naming the model extension the store now has, if any."""
     if store.model_extension is not None:
         summary.model_extension = str(store.model_extension)
     return summary
 
 
 CHUNK = 100_000
+
+# Loads of native CSV files at least this big try the columnar path first (importing
+# pyarrow takes a third of a second: not worth it for a few hundred rows).
+COLUMNAR_MIN_BYTES = 1_000_000
+
+
+def _load_columnar(store: Store, paths: list, input_format: str, mapping, sieve: Sieve,
+                   model_extension) -> ApplySummary | None:
+    """The load done column-wise (``columnar.load_columnar``) if ``paths`` are native
+    files of at least COLUMNAR_MIN_BYTES and that path can vouch for them; else None
+    and nothing written: the row-by-row load runs."""
+    if mapping is not None or input_format not in (None, "native") \
+            or _input_bytes(paths) < COLUMNAR_MIN_BYTES:
+        return None
+    from .columnar import load_columnar
+    summary = load_columnar(store, paths, sieve, model_extension)
+    return None if summary is None else _naming_extension(store, summary)
+
+
+def _input_bytes(paths: list) -> int:
+    """The size of the regular files ``paths`` name (a directory's files counted)."""
+    total = 0
+    for raw in paths:
+        path = input_path(raw)
+        try:
+            if path.is_dir():
+                total += sum(p.stat().st_size for p in path.iterdir() if p.is_file())
+            elif path.is_file():
+                total += path.stat().st_size
+        except OSError:
+            continue
+    return total
 
 
 def default_rejects_path(paths: list) -> Path:
@@ -307,18 +347,23 @@ def _load_skipping(store: Store, paths: list, input_format: str, mapping, strict
         raise ParameterError(f"--rejects {target}: must be a new file, not an input "
                              "or a directory")
     with _spooled(paths) as (files, names):
-        try:
-            reasons = _set_aside(store, files, input_format, mapping, strict)
-        except LoadError as exc:
-            raise LoadError(_renamed(exc.problems, names)) from None
-        sieve = Sieve(set(reasons))
-        problems: list[Problem] = []
-        if mapping is None and input_format in (None, "native"):
-            reading = Reading(iter_dataset(files, problems, sieve))
-        else:
-            reading = read_paths(files, input_format, mapping, sieve)
-        summary = load_reading(store, reading, problems, strict=strict,
-                               model_extension=model_extension)
+        sieve = Sieve()
+        # a clean dataset has no row to set aside: the columnar path loads it if it can
+        summary = _load_columnar(store, files, input_format, mapping, sieve, model_extension)
+        reasons: dict = {}
+        if summary is None:
+            try:
+                reasons = _set_aside(store, files, input_format, mapping, strict)
+            except LoadError as exc:
+                raise LoadError(_renamed(exc.problems, names)) from None
+            sieve = Sieve(set(reasons))
+            problems: list[Problem] = []
+            if mapping is None and input_format in (None, "native"):
+                reading = Reading(iter_dataset(files, problems, sieve))
+            else:
+                reading = read_paths(files, input_format, mapping, sieve)
+            summary = load_reading(store, reading, problems, strict=strict,
+                                   model_extension=model_extension)
     summary.warnings = _renamed(summary.warnings, names)
     summary.set_aside, summary.rows_loaded = len(reasons), sieve.rows
     summary.rejects = str(target)

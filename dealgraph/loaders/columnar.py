@@ -1,0 +1,373 @@
+"""The columnar load: native CSV datasets read and checked a column at a time.
+
+The row-by-row path (``native`` reading, ``validate.Validator``) spends about 10 µs of
+Python on every record. For the common case — a big dataset of plain CSV files
+with nothing wrong in it — this module does the same work column by column with
+pyarrow: each file is parsed by pyarrow's CSV reader, every cell is checked by
+vectorised tests that can only pass for values ``graph.values.parse_value`` keeps as
+they are (ids and texts by pattern, the other types through ``parse_value`` itself,
+once per distinct value), and ids, references, duplicates and deals without parties
+are checked on whole columns. Python then only builds the nodes and relationship
+rows that the store writes, through the same load planner as any load.
+
+It vouches only for loads it can prove clean. Anything it is not sure of — a file
+that is not plain CSV (quotes, CR line ends, blank lines, JSON/YAML), a value it
+would have to reword, a warning, an error, a store that is not the embedded one —
+makes ``load_columnar`` roll its transaction back and return None, and the load
+runs the row-by-row path, which reports every problem in its usual words and
+order. So problems, warnings, the rejects file and the summary are always those
+of the row-by-row path; a clean load just gets there faster
+(docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from itertools import repeat
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from ..graph.model import MODEL, Field, Kind
+from ..graph.plan import dumps
+from ..graph.records import ApplySummary, Batch, Node
+from ..graph.store import Store, paused_gc
+from ..graph.values import MAX_TEXT, ValueProblem, parse_value
+from ..report import task
+from .native import DATA_SUFFIXES, _file_order
+from .reading import data_files
+from .rows import CSV_FIELD_LIMIT, Sieve, base_stem, base_suffix, read_text_bytes
+from .validate import _rules_for
+
+__all__ = ["load_columnar"]
+
+CHUNK = 100_000  # rows per batch handed to the store, as the row-by-row load
+
+# Cells these patterns accept are stored exactly as written (parse_value would
+# return them unchanged); any other cell makes the load take the row-by-row path.
+_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$"
+# no white space or control character at either end (so str.strip() keeps the text
+# whole), no NUL anywhere
+_TEXT = r"^[^\pZ\pC](?:[^\x00]*[^\pZ\pC])?$"
+_URL = r"^https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#][\x21-\x7e]*)?$"
+_PATTERNS = {"id": _ID, "ref": _ID, "text": _TEXT, "url": _URL}
+_ITEM_PATTERNS = {"refs": _ID, "list": _TEXT}
+# lines of CSV whose quoted cells are whole ("...", inner quotes doubled) and end on
+# their line: pyarrow and Python's csv module read those alike
+_CELL = rb'(?:[^",\r\n]*|"(?:[^"\r\n]|"")*")'
+_QUOTED_LINES = re.compile(rb"(?:" + _CELL + rb"(?:," + _CELL + rb")*\r?\n)*")
+
+
+class _Unsure(Exception):
+    """The columnar path cannot vouch for this load; the row-by-row path must run."""
+
+
+def load_columnar(store: Store, paths: list, sieve: Sieve | None = None,
+                  model_extension=None) -> ApplySummary | None:
+    """Load the native CSV dataset ``paths`` into ``store`` column-wise, in one atomic
+    write, as ``load_paths`` would; None (nothing written) if the load is not one this
+    path can prove clean — the caller then runs the row-by-row load."""
+    if getattr(store, "backend", None) != "embedded" or (sieve is not None and sieve.skip):
+        return None
+    found: list = []
+    files = list(data_files(paths, found, DATA_SUFFIXES, ".csv, .json or .yaml",
+                            skip=("model.yaml",), order=_file_order))
+    if found or not files:
+        return None
+    kinds = []
+    for path in files:
+        kind = MODEL.by_file.get(base_stem(path).lower())
+        if base_suffix(path) != ".csv" or kind is None or not Path(path).is_file():
+            return None
+        kinds.append(kind)
+    try:
+        with paused_gc(), store.writer() as load, task("loading records") as progress:
+            load.model_extension = model_extension
+            checks = _LoadChecks(store, load.planner.empty)
+            rows = 0
+            for path, kind in zip(files, kinds):
+                table = _read_table(Path(path), kind)
+                rows += table.num_rows
+                for start in range(0, max(table.num_rows, 1), CHUNK):
+                    part = table.slice(start, CHUNK)
+                    batch = checks.party_batch(part) if not kind.is_node \
+                        else checks.node_batch(kind, part)
+                    load.write(batch)
+                    progress.advance(part.num_rows)
+                    del batch, part
+                del table
+            checks.finish()
+            summary = load.commit()
+    except _Unsure:
+        return None
+    if sieve is not None:
+        sieve.files.update(str(p) for p in files)
+        sieve.rows += rows
+    return summary
+
+
+def _read_table(path: Path, kind: Kind) -> pa.Table:
+    """The file's cells as text columns named for the model's fields; _Unsure unless it
+    is plain CSV: a known header and one row per line, no quotes, CR or blank lines."""
+    try:
+        data = read_text_bytes(path)
+    except OSError:
+        raise _Unsure from None
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    if data.startswith((b"\n", b"\r")) or b"\x00" in data or b"\n\n" in data \
+            or b"\n\r\n" in data or data.count(b"\r") != data.count(b"\r\n"):
+        raise _Unsure  # blank lines, lone CRs, NULs: the row-by-row reader's business
+    if b'"' in data and not _QUOTED_LINES.fullmatch(data):
+        raise _Unsure  # a quoted cell over several lines, or quotes csv reads its own way
+    head, _, _ = data.partition(b"\n")
+    try:
+        columns = [c.strip().lower() for c in head.decode("utf-8").split(",")]
+    except UnicodeDecodeError:
+        raise _Unsure from None
+    if any(c not in kind.fields for c in columns) or len(set(columns)) != len(columns) \
+            or any(r not in columns for r in kind.required):
+        raise _Unsure  # the row-by-row reader says what is wrong with the header
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pacsv.ReadOptions(column_names=columns, skip_rows=1),
+            parse_options=pacsv.ParseOptions(quote_char=False, newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in columns}, strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
+        raise _Unsure from None
+    if table.num_rows != data.count(b"\n") - 1:
+        raise _Unsure
+    longest = max((pc.max(pc.binary_length(table[c])).as_py() or 0 for c in columns), default=0)
+    if longest >= min(CSV_FIELD_LIMIT, MAX_TEXT):
+        raise _Unsure
+    return table.combine_chunks()
+
+
+class _LoadChecks:
+    """What the checks that span files keep: ids per label, references not yet seen,
+    the deals given and the deals with parties, the party keys — as arrow arrays."""
+
+    def __init__(self, store: Store, empty: bool):
+        self.store = store
+        self.empty = empty
+        self.ids: dict[str, list[pa.Array]] = {}  # label -> ids of this load
+        self.refs: dict[frozenset, list[pa.Array]] = {}  # allowed labels -> references
+        self.deals: list[pa.Array] = []  # Deal ids of this load
+        self.party_deals: list[pa.Array] = []
+        self.party_keys: list[pa.Array] = []
+        self.memos: dict[int, dict] = {}
+        self.labels = {}  # kind name -> label
+        party = MODEL.kinds["Party"]
+        self.party_rel = party.rel
+        self.party_props = [f for f in party.fields if f not in ("deal", "entity")]
+
+    # -- columns ---------------------------------------------------------------
+    def _column(self, field: Field, cells: pa.Array) -> list:
+        """The parsed values of one column (None where blank); _Unsure for any cell
+        whose value is not sure to be exactly what the row-by-row path stores."""
+        blank = _blank(cells)
+        if field.required and pc.any(blank).as_py():
+            raise _Unsure
+        pattern = _PATTERNS.get(field.type)
+        if pattern is not None:
+            ok = pc.match_substring_regex(cells, pattern)
+            if not pc.all(pc.or_(ok, blank)).as_py():
+                raise _Unsure
+            return [v or None for v in cells.to_pylist()]
+        item = _ITEM_PATTERNS.get(field.type)
+        if item is not None:  # a list of ids or texts: a one-item cell as the one pattern
+            return self._list_column(field, cells, blank, item)
+        # the other types: parse_value itself, once per distinct cell
+        memo = self.memos.setdefault(id(field), {})
+        distinct = pc.unique(cells)
+        parsed = []
+        for raw in distinct.to_pylist():
+            hit = memo.get(raw, _MISSING)
+            if hit is _MISSING:
+                if not raw or raw.isspace():
+                    hit = None
+                else:
+                    try:
+                        hit = parse_value(field, raw)  # Implausible too: a warning to give
+                    except ValueProblem:
+                        raise _Unsure from None
+                    if hit == []:
+                        hit = None
+                if len(memo) < 200_000:
+                    memo[raw] = hit
+            if hit is None and field.required:
+                raise _Unsure
+            parsed.append(hit)
+        index = pc.index_in(cells, value_set=distinct)
+        if all(v is None or v.__class__ is str for v in parsed):
+            return _strings(parsed).take(index).to_pylist()
+        index = index.to_pylist()
+        if field.multi:
+            return [None if (v := parsed[i]) is None else list(v) for i in index]
+        return [parsed[i] for i in index]
+
+    def _list_column(self, field: Field, cells: pa.Array, blank: pa.Array,
+                     pattern: str) -> list:
+        """A list column, split at the separator: every item must match ``pattern`` (no
+        blank items, no white space around them) and none may repeat within a cell, so
+        that the lists are parse_value's."""
+        split = pc.split_pattern(cells, MODEL.separator)
+        items = pc.list_flatten(split)
+        parents = pc.list_parent_indices(split)
+        ok = pc.or_(pc.match_substring_regex(items, pattern), pc.take(blank, parents))
+        if not pc.all(ok).as_py():
+            raise _Unsure
+        if len(items) != len(cells):  # some cell holds several items: none twice
+            keyed = pc.binary_join_element_wise(pc.cast(parents, pa.string()), items,
+                                                _same("\x1f", items))
+            if pc.count_distinct(keyed).as_py() != len(items):
+                raise _Unsure
+        return [v if v[0] else None for v in split.to_pylist()]
+
+    # -- batches ---------------------------------------------------------------
+    def node_batch(self, kind: Kind, part: pa.Table) -> Batch:
+        label = kind.label
+        present = set(part.column_names)
+        ids = part["id"].combine_chunks()
+        id_list = self._column(kind.fields["id"], ids)
+        self.ids.setdefault(label, []).append(ids)
+        if label == "Deal":
+            self.deals.append(ids)
+        if not self.empty:
+            self._check_store_labels(label, id_list)
+        names = [f.name for f in kind.prop_fields if f.name in present]
+        columns = [self._column(kind.fields[n], part[n].combine_chunks()) for n in names]
+        rules = _rules_for(kind)
+        nodes = []
+        append = nodes.append
+        for nid, row in zip(id_list, zip(*columns) if columns else repeat((), len(id_list))):
+            props = {n: v for n, v in zip(names, row) if v is not None}
+            for rule in rules:
+                if rule.broken(props):
+                    raise _Unsure  # an error or a warning: the row-by-row path words it
+            append(Node(nid, label, props))
+        rows = set()
+        for field in kind.rel_fields:
+            if field.name not in present:
+                continue
+            cells = part[field.name].combine_chunks()
+            values = self._column(field, cells)
+            allowed = frozenset(MODEL.kinds[k].label for k in field.ref)
+            targets = []
+            for nid, v in zip(id_list, values):
+                if v is None:
+                    continue
+                for ref in (v if field.multi else (v,)):
+                    if ref == nid:
+                        raise _Unsure  # a record that refers to itself
+                    rows.add((nid, field.rel, ref, "", "{}"))
+                    targets.append(ref)
+            self.refs.setdefault(allowed, []).append(_strings(targets))
+        return Batch(nodes=nodes, rows=rows)
+
+    def party_batch(self, part: pa.Table) -> Batch:
+        kind = MODEL.kinds["Party"]
+        present = set(part.column_names)
+        cells = {n: part[n].combine_chunks() for n in present}
+        deals = self._column(kind.fields["deal"], cells["deal"])
+        entities = self._column(kind.fields["entity"], cells["entity"])
+        roles = self._column(kind.fields["role"], cells["role"])
+        others = [(n, self._column(kind.fields[n], cells[n]))
+                  for n in self.party_props if n != "role" and n in present]
+        deal_array, entity_array = cells["deal"], cells["entity"]
+        self.refs.setdefault(frozenset({"Deal"}), []).append(deal_array)
+        self.refs.setdefault(frozenset(MODEL.kinds[k].label
+                                       for k in kind.fields["entity"].ref), []).append(entity_array)
+        self.party_deals.append(deal_array)
+        self.party_keys.append(pc.binary_join_element_wise(
+            deal_array, entity_array, _strings(roles), _same("\x1f", deal_array)))
+        # the properties' JSON: made once per role, and for each row with more than a role
+        by_role = {role: dumps({"role": role}) for role in set(roles)}
+        texts = list(map(by_role.__getitem__, roles))
+        given = None
+        for name, _ in others:
+            filled = pc.cast(pc.binary_length(cells[name]), pa.bool_())
+            given = filled if given is None else pc.or_(given, filled)
+        if given is not None:
+            for i in pc.indices_nonzero(given).to_pylist():
+                extra = {n: col[i] for n, col in others if col[i] is not None}
+                extra["role"] = roles[i]
+                texts[i] = dumps(extra)
+        rows = set(zip(entities, repeat(self.party_rel), deals, roles, texts))
+        if len(rows) != len(roles):
+            raise _Unsure  # a party row given twice
+        return Batch(rows=rows, party_deals=set(deals))
+
+    def _check_store_labels(self, label: str, ids: list) -> None:
+        """A stored Deal or Source cannot change kind, nor anything become one."""
+        for nid, old in self.store.labels_of(ids).items():
+            if old != label and (old in ("Deal", "Source") or label in ("Deal", "Source")):
+                raise _Unsure
+
+    # -- the end ---------------------------------------------------------------
+    def finish(self) -> None:
+        """The checks that need the whole load: ids unique, every reference to a record
+        of an allowed kind (of the load, else of the store), every party row once, and
+        every deal of the load with a party."""
+        every = [a for arrays in self.ids.values() for a in arrays]
+        if every:
+            ids = pa.concat_arrays(every)
+            if pc.count_distinct(ids).as_py() != len(ids):
+                raise _Unsure
+        else:
+            ids = _strings([])
+        for allowed, arrays in self.refs.items():
+            refs = pc.unique(pa.concat_arrays(arrays)) if arrays else _strings([])
+            mine = [a for lab in allowed for a in self.ids.get(lab, [])]
+            if mine:
+                refs = refs.filter(pc.invert(pc.is_in(refs, value_set=pa.concat_arrays(mine))))
+            if not len(refs):
+                continue
+            if self.empty or pc.any(pc.is_in(refs, value_set=ids)).as_py():
+                raise _Unsure  # unknown here, or a record of another kind in this load
+            wanted = refs.to_pylist()
+            stored = self.store.labels_of(wanted)
+            if len(stored) != len(wanted) or any(v not in allowed for v in stored.values()):
+                raise _Unsure
+        if self.party_keys:
+            keys = pa.concat_arrays(self.party_keys)
+            if pc.count_distinct(keys).as_py() != len(keys):
+                raise _Unsure
+        if self.deals:
+            deals = pa.concat_arrays(self.deals)
+            given = pa.concat_arrays(self.party_deals) if self.party_deals else _strings([])
+            lonely = deals.filter(pc.invert(pc.is_in(deals, value_set=given)))
+            if len(lonely):
+                need = lonely.to_pylist()
+                if self.empty or len(self.store.deals_with_parties(need)) != len(need):
+                    raise _Unsure
+
+
+_MISSING = object()
+
+
+# Arrays and masks made without pa.array() or pa.scalar(): those import pandas when it
+# is installed (half a second, to check whether they were given pandas objects).
+def _strings(values: list) -> pa.Array:
+    """A text array of ``values`` (None: null)."""
+    builder = pa.lib.StringBuilder()
+    builder.append_values(values)
+    return builder.finish()
+
+
+def _blank(cells: pa.Array) -> pa.Array:
+    """True where a cell is empty."""
+    return pc.invert(pc.cast(pc.binary_length(cells), pa.bool_()))
+
+
+def _same(text: str, like: pa.Array) -> pa.Array:
+    """``text`` as many times as ``like`` has items."""
+    lengths = pc.binary_length(like)
+    return _strings([text]).take(pc.subtract(lengths, lengths))

@@ -1,0 +1,182 @@
+"""The columnar load path holds to the row-by-row one: same store, same summary, same
+problems in the same order, same rejects file — on the generated 10k dataset and on
+every native fixture of tests/data, clean and broken."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+import dealgraph.loaders as loaders
+from dealgraph.errors import LoadError
+from dealgraph.graph.embedded import EmbeddedStore
+from dealgraph.loaders import load_paths
+from dealgraph.loaders.columnar import load_columnar
+from dealgraph.synth import generate, write_csv_dataset
+
+from ..conftest import store_state
+
+DATA = Path(__file__).parent.parent / "data"
+NATIVE_FIXTURES = ["small", "payments", "small.json", "small.yaml"]
+
+
+@pytest.fixture(scope="module")
+def dataset_10k(tmp_path_factory) -> Path:
+    return write_csv_dataset(generate(10_000, seed=1), tmp_path_factory.mktemp("d10k") / "data")
+
+
+def _state(store: EmbeddedStore):
+    return store_state(store), sorted(store.name_index())
+
+
+def _load(store, paths, columnar: bool, monkeypatch, **options):
+    """load_paths with the columnar path tried at any size, or never."""
+    with monkeypatch.context() as m:
+        if columnar:
+            m.setattr(loaders, "COLUMNAR_MIN_BYTES", 0)
+        else:
+            m.setattr(loaders, "_load_columnar", lambda *a, **k: None)
+        try:
+            return load_paths(store, paths, **options)
+        except LoadError as exc:
+            return [(p.file, p.line, p.field, p.message, p.severity) for p in exc.problems]
+
+
+def _both(tmp_path, paths, monkeypatch, first=None, **options):
+    """(outcome, state) of a load by each path into its own store (after ``first``)."""
+    out = []
+    for columnar in (True, False):
+        store = EmbeddedStore(tmp_path / f"{columnar}.db")
+        if first is not None:
+            _load(store, first, columnar, monkeypatch)
+        outcome = _load(store, paths, columnar, monkeypatch, **options)
+        out.append((outcome, _state(store)))
+        store.close()
+    return out
+
+
+def test_the_10k_dataset_loads_column_wise_as_row_by_row(tmp_path, dataset_10k, monkeypatch):
+    new = EmbeddedStore(tmp_path / "new.db")
+    summary = load_columnar(new, [dataset_10k])
+    assert summary is not None and summary.created == 14_038  # the columnar path took it
+    old = EmbeddedStore(tmp_path / "old.db")
+    assert _load(old, [dataset_10k], False, monkeypatch) == summary
+    assert _state(new) == _state(old)
+    # again: nothing changes, by either path
+    assert load_columnar(new, [dataset_10k]) == _load(old, [dataset_10k], False, monkeypatch)
+    assert _state(new) == _state(old)
+
+
+def test_a_changed_dataset_over_a_stored_one_plans_the_same(tmp_path, monkeypatch):
+    stored = write_csv_dataset(generate(2_000, seed=2), tmp_path / "stored")
+    changed = tmp_path / "changed"
+    shutil.copytree(stored, changed)
+    _rewrite(changed / "deals.csv", lambda i, row: {**row, "title": row["title"] + " (revised)"}
+             if i % 3 == 0 else row)
+    _rewrite(changed / "parties.csv", lambda i, row: None if i % 5 == 0 else
+             {**row, "note": "n" if i % 7 == 0 else row["note"]})
+    _rewrite(changed / "firms.csv", lambda i, row: {**row, "parent": ""} if i % 4 == 0 else row)
+    (new, new_state), (old, old_state) = _both(tmp_path, [changed], monkeypatch,
+                                               first=[stored])
+    assert new == old and new.updated > 0 and new.rels_removed > 0
+    assert new_state == old_state
+    assert load_columnar(EmbeddedStore(tmp_path / "probe.db"), [changed]) is not None
+
+
+@pytest.mark.parametrize("name", NATIVE_FIXTURES)
+def test_every_native_fixture_loads_the_same(tmp_path, monkeypatch, name):
+    (new, new_state), (old, old_state) = _both(tmp_path, [DATA / name], monkeypatch)
+    assert new == old and not isinstance(new, list)
+    assert new_state == old_state
+
+
+def test_csv_fixtures_take_the_columnar_path_and_others_do_not(tmp_path):
+    for name, taken in [("small", True), ("payments", False), ("small.json", False),
+                        ("small.yaml", False)]:
+        store = EmbeddedStore(tmp_path / f"{name}.db")
+        if name == "payments":  # its model extension is put in use by load_paths first
+            continue
+        assert (load_columnar(store, [DATA / name]) is not None) is taken, name
+
+
+def _broken(tmp_path: Path, change) -> Path:
+    target = tmp_path / "broken"
+    shutil.copytree(DATA / "small", target)
+    change(target)
+    return target
+
+
+def _append(name: str, text: str):
+    def change(root: Path):
+        with open(root / name, "a", encoding="utf-8") as fh:
+            fh.write(text)
+    return change
+
+
+def _replace(name: str, old: str, new: str, count: int = 1):
+    def change(root: Path):
+        path = root / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, count), encoding="utf-8")
+    return change
+
+
+BROKEN = {
+    "duplicate id": _append("firms.csv", "acme,Acme again,,US,,private,,,\n"),
+    "unknown reference": _append("parties.csv", "d-supply,nobody,target,\n"),
+    "bad enum": _replace("deals.csv", "rejected", "refused"),
+    "implausible date (a warning)": _replace("deals.csv", ",2024-01,", ",1201-01,"),
+    "blank line": _append("firms.csv", "\nzte2,ZTE Two,,CN,,private,,,\n"),
+    "quoted cell over two lines": _append("firms.csv", 'zte3,"ZTE\nThree",,CN,,private,,,\n'),
+    "quoted cells": _append("firms.csv", 'zte4,"ZTE, Four",,CN,,private,,,\n'),
+    "padded cell": _append("firms.csv", "zte5,  ZTE Five ,,CN,,private,,,\n"),
+    "unknown column": _replace("sources.csv", "publisher", "publisherx"),
+    "party row twice": lambda root: _dup_last_line(root / "parties.csv"),
+    "deal without parties": _replace("parties.csv", "d-licence,", "d-supply,", count=3),
+}
+
+
+def _dup_last_line(path: Path) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines + [lines[-1] if lines[-1].endswith("\n") else
+                                     "\n" + lines[-1]]), encoding="utf-8")
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_broken_data_gives_the_same_problems_in_the_same_order(tmp_path, monkeypatch, case):
+    data = _broken(tmp_path, BROKEN[case])
+    (new, new_state), (old, old_state) = _both(tmp_path, [data], monkeypatch)
+    assert new == old
+    assert new_state == old_state
+
+
+@pytest.mark.parametrize("case", ["duplicate id", "unknown reference", "bad enum",
+                                  "quoted cells", "padded cell"])
+def test_skipping_bad_rows_gives_the_same_rejects(tmp_path, monkeypatch, case):
+    data = _broken(tmp_path, BROKEN[case])
+    results = []
+    for columnar in (True, False):
+        rejects = tmp_path / f"{columnar}.rejects.csv"
+        store = EmbeddedStore(tmp_path / f"{columnar}.db")
+        summary = _load(store, [data], columnar, monkeypatch, skip_bad_rows=True,
+                        rejects=rejects)
+        summary.rejects = None
+        results.append((summary, _state(store), rejects.read_text(encoding="utf-8")))
+    assert results[0] == results[1]
+
+
+def _rewrite(path: Path, change) -> None:
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        fields, rows = reader.fieldnames, list(reader)
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        out = csv.DictWriter(fh, fields)
+        out.writeheader()
+        for i, row in enumerate(rows):
+            row = change(i, row)
+            if row is not None:
+                out.writerow(row)
