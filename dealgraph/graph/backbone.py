@@ -112,11 +112,12 @@ class Ranking:
 class Backbone(Subgraph):
     """A backbone read from a store: the ``Subgraph`` of the pick (plus the sources its
     nodes cite), with ``degrees`` (every chosen entity's deals in the whole store, for
-    the map's true counts) and what it was chosen from (``of_entities``)."""
+    the map's true counts; None for the backbone of a part) and what it was chosen
+    from (``of_entities``)."""
 
-    def __init__(self, sub: Subgraph, pick: Pick, of_entities: int):
+    def __init__(self, sub: Subgraph, pick: Pick, of_entities: int, whole: bool = True):
         super().__init__(sub.nodes, sub.rels)
-        self.degrees = pick.degrees
+        self.degrees = pick.degrees if whole else None
         self.top = len(pick.entities)
         self.shared_deals = len(pick.deals)
         self.of_entities = of_entities
@@ -126,23 +127,27 @@ class Backbone(Subgraph):
                 f"with any) and the {self.shared_deals:,} deals between them")
 
 
-def _read(store: Store, ranking: Ranking, n: int) -> Backbone:
+def _read(store: Store, ranking: Ranking, n: int, whole: bool) -> Backbone:
     pick = ranking.pick(n)
     sub = store.subgraph(pick.entities + pick.deals) if len(pick) else Subgraph()
-    return Backbone(sub, pick, ranking.entities)
+    return Backbone(sub, pick, ranking.entities, whole)
 
 
-def backbone(store: Store, n: int) -> Backbone:
-    """The backbone of the top ``n`` entities of the whole store, in one read transaction."""
+def backbone(store: Store, n: int, pairs: Iterable[tuple[str, str]] | None = None) -> Backbone:
+    """The backbone of the top ``n`` entities of the whole store, or of the (entity,
+    deal) ``pairs`` of a part of it (``FilteredGraph.pairs``), in one read transaction."""
     with store.reading():
-        return _read(store, Ranking(store.rel_ends(PARTY)), n)
+        ranking = Ranking(store.rel_ends(PARTY) if pairs is None else pairs)
+        return _read(store, ranking, n, pairs is None)
 
 
-def backbone_within(store: Store, budget: int) -> Backbone:
-    """The biggest backbone of the whole store with at most ``budget`` entities and deals."""
+def backbone_within(store: Store, budget: int,
+                    pairs: Iterable[tuple[str, str]] | None = None) -> Backbone:
+    """The biggest backbone of the whole store (or of ``pairs``, as in ``backbone``)
+    with at most ``budget`` entities and deals."""
     with store.reading():
-        ranking = Ranking(store.rel_ends(PARTY))
-        return _read(store, ranking, max(1, ranking.largest_within(budget)))
+        ranking = Ranking(store.rel_ends(PARTY) if pairs is None else pairs)
+        return _read(store, ranking, max(1, ranking.largest_within(budget)), pairs is None)
 
 
 def top_of_subgraph(sub: Subgraph, n: int) -> Subgraph:

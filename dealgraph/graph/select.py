@@ -14,6 +14,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from ..errors import ParameterError
 from .countries import UnknownCountry, parse_countries
@@ -24,7 +25,8 @@ from .records import Subgraph
 from .resolve import resolve_entity
 from .store import Store
 
-__all__ = ["Selection", "select_subgraph", "filter_subgraph", "WholeGraph", "MAX_HOPS"]
+__all__ = ["Selection", "select_subgraph", "filter_subgraph", "WholeGraph", "FilteredGraph",
+           "MAX_HOPS"]
 
 MAX_HOPS = 6
 
@@ -90,7 +92,9 @@ def select_subgraph(store: Store, sel: Selection) -> Subgraph:
     elif not (sel.kinds or sel.statuses or sel.countries or sel.as_of):
         return backbone(store, sel.top) if sel.top else WholeGraph(store)
     else:
-        sub = filter_subgraph(store.subgraph(None), sel)
+        sub = FilteredGraph(store, sel)
+        if sel.top:
+            return backbone(store, sel.top, pairs=sub.pairs)
     return top_of_subgraph(sub, sel.top) if sel.top else sub
 
 
@@ -156,14 +160,39 @@ class WholeGraph(Subgraph):
                 f"{rels} relationships>")
 
 
+@dataclass
+class _Filters:
+    """A selection's filters, checked and normalised once: which deals they keep."""
+    kinds: tuple[str, ...]
+    statuses: tuple[str, ...]
+    countries: tuple[str, ...]
+    as_of: str | None
+
+    @classmethod
+    def of(cls, sel: Selection) -> "_Filters":
+        return cls(_check(sel.kinds, "kind", "kind"), _check(sel.statuses, "status", "status"),
+                   _countries(sel.countries),
+                   normalise_as_of(sel.as_of) if sel.as_of else None)
+
+    def __bool__(self) -> bool:
+        return bool(self.kinds or self.statuses or self.countries or self.as_of)
+
+    def deal_passes(self, props: dict) -> bool:
+        """Kind, status and as-of: what a deal's own properties decide."""
+        return ((not self.kinds or props.get("kind") in self.kinds)
+                and (not self.statuses or props.get("status") in self.statuses)
+                and (not self.as_of or deal_in_force(props, self.as_of)))
+
+    def parties_pass(self, countries: Iterable[list[str]]) -> bool:
+        """Country: whether one of the deal's parties (given by their countries) is in one."""
+        return not self.countries or any(c in self.countries for cs in countries for c in cs)
+
+
 def filter_subgraph(sub: Subgraph, sel: Selection, keep: tuple[str, ...] = ()) -> Subgraph:
     """Keep the deals that pass the filters, the entities that are party to them
     (or are the focus), and the sources and structural links among what is kept."""
-    kinds = _check(sel.kinds, "kind", "kind")
-    statuses = _check(sel.statuses, "status", "status")
-    countries = _countries(sel.countries)
-    as_of = normalise_as_of(sel.as_of) if sel.as_of else None
-    if not (kinds or statuses or countries or as_of):
+    filters = _Filters.of(sel)
+    if not filters:
         return sub
     parties: dict[str, list[str]] = {}
     for r in sub.rels:
@@ -171,20 +200,67 @@ def filter_subgraph(sub: Subgraph, sel: Selection, keep: tuple[str, ...] = ()) -
             parties.setdefault(r.dst, []).append(r.src)
     kept: set[str] = {k for k in keep if k in sub.nodes}
     for node in sub.of_label("Deal"):
-        p = node.props
-        if kinds and p.get("kind") not in kinds:
-            continue
-        if statuses and p.get("status") not in statuses:
-            continue
-        if as_of and not deal_in_force(p, as_of):
-            continue
-        members = parties.get(node.id, [])
-        if countries and not any(c in countries for m in members if m in sub.nodes
-                                 for c in countries_of(sub.nodes[m].props)):
-            continue
-        kept.add(node.id)
-        kept.update(m for m in members if m in sub.nodes)
+        members = [m for m in parties.get(node.id, []) if m in sub.nodes]
+        if filters.deal_passes(node.props) and filters.parties_pass(
+                countries_of(sub.nodes[m].props) for m in members):
+            kept.add(node.id)
+            kept.update(members)
     kept |= {r.dst for r in sub.rels if r.type == "CITES" and r.src in kept}
     out = Subgraph({nid: n for nid, n in sub.nodes.items() if nid in kept})
     out.rels = [r for r in sub.rels if r.src in kept and r.dst in kept]
     return out
+
+
+class FilteredGraph(Subgraph):
+    """The deals of the whole store that pass a selection's filters, with their parties
+    (and, once read, the sources they cite and the links among them), chosen from
+    streamed reads (``iter_nodes``, ``rel_ends``) so that only ids and (entity, deal)
+    ``pairs`` are held; the records are read (``store.subgraph``) only when ``nodes``
+    or ``rels`` are used. The same nodes and relationships as ``filter_subgraph`` of
+    the whole graph."""
+
+    def __init__(self, store: Store, sel: Selection):
+        filters = _Filters.of(sel)
+        entity_labels = {MODEL.kinds[k].label for k in MODEL.entity_kinds}
+        passing: set[str] = set()
+        countries: dict[str, list[str]] = {}
+        with store.reading():
+            for node in store.iter_nodes():
+                if node.label == "Deal":
+                    if filters.deal_passes(node.props):
+                        passing.add(node.id)
+                elif filters.countries and node.label in entity_labels:
+                    found = countries_of(node.props)
+                    if found:
+                        countries[node.id] = found
+            by_deal: dict[str, list[str]] = {}
+            for entity, deal in store.rel_ends("PARTY_TO"):
+                if deal in passing:
+                    by_deal.setdefault(deal, []).append(entity)
+        del passing
+        self.pairs = [(e, d) for d, members in by_deal.items()
+                      if filters.parties_pass(countries.get(m, ()) for m in members)
+                      for e in members]
+        self.kept = {x for pair in self.pairs for x in pair}
+        self.store = store
+        self._read: Subgraph | None = None
+
+    def _sub(self) -> Subgraph:
+        if self._read is None:
+            self._read = self.store.subgraph(self.kept) if self.kept else Subgraph()
+        return self._read
+
+    @property
+    def nodes(self) -> dict:
+        return self._sub().nodes
+
+    @property
+    def rels(self) -> list:
+        return self._sub().rels
+
+    def __len__(self) -> int:
+        """Deals and entities kept (before the sources they cite are added)."""
+        return len(self.kept) if self._read is None else len(self._read.nodes)
+
+    __eq__ = WholeGraph.__eq__
+    __hash__ = None

@@ -196,18 +196,19 @@ class MapOptions:
 
 
 def page_sized(sub: Subgraph, opt: MapOptions) -> tuple[Subgraph, MapOptions]:
-    """What a map of ``sub`` draws: ``sub`` itself, or — for a whole graph of more than
-    ``MAP_MAX_NODES`` nodes, which no browser opens and nobody could read — its
-    backbone (``dealgraph.graph.backbone``) of at most ``BACKBONE_NODES`` nodes, read
+    """What a map of ``sub`` draws: ``sub`` itself, or — for a whole graph, or a
+    filtered part of it, of more than ``MAP_MAX_NODES`` nodes, which no browser opens
+    and nobody could read — its backbone (``dealgraph.graph.backbone``) of at most ``BACKBONE_NODES`` nodes, read
     without holding the graph, said in a note and in the page's caption."""
-    from ..graph.select import WholeGraph
-    if not isinstance(sub, WholeGraph) or len(sub) <= MAP_MAX_NODES:
+    from ..graph.select import FilteredGraph, WholeGraph
+    if not isinstance(sub, (WholeGraph, FilteredGraph)) or len(sub) <= MAP_MAX_NODES:
         return sub, opt
     from ..graph.backbone import backbone_within
     from ..report import note
     total = len(sub)
-    bone = backbone_within(sub.store, BACKBONE_NODES)
-    note(f"the whole graph ({total:,} nodes) is too big for one page: the map shows its "
+    what = "the whole graph" if isinstance(sub, WholeGraph) else "the selection"
+    bone = backbone_within(sub.store, BACKBONE_NODES, getattr(sub, "pairs", None))
+    note(f"{what} ({total:,} nodes) is too big for one page: the map shows its "
          f"backbone, {bone.describe()}; choose with --top N, --focus NAME or a filter")
     caption = opt.caption or f"Backbone of {total:,} nodes: {bone.describe()}"
     # a few dozen to a few hundred entities: drawn as they are, not as clusters, with

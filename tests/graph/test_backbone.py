@@ -107,3 +107,29 @@ def test_top_of_a_focused_selection_counts_deals_within_it(embedded_store, seed_
 def test_top_must_be_a_positive_whole_number(embedded_store, top):
     with pytest.raises(ParameterError, match="top"):
         select_subgraph(embedded_store, Selection(top=top))
+
+
+SELECTIONS = [dict(kinds=("acquisition",)), dict(statuses=("signed", "completed")),
+              dict(countries=("CN",)), dict(as_of="2023-06-30"),
+              dict(kinds=("investment", "stake_offer"), countries=("DE", "US"), as_of="2024")]
+
+
+@pytest.mark.parametrize("filters", SELECTIONS)
+def test_filtered_graph_equals_filtering_the_whole_graph(any_store, seed_dir, generated_dir,
+                                                         filters):
+    """The streamed selection (ids and pairs only) keeps exactly what filtering the whole
+    graph keeps, on both stores; with --top its backbone is the filtered graph's."""
+    from dealgraph.graph.backbone import top_of_subgraph
+    from dealgraph.graph.select import FilteredGraph, filter_subgraph
+    load_paths(any_store, [seed_dir])
+    load_paths(any_store, [generated_dir])
+    sel = Selection(**filters)
+    expected = filter_subgraph(any_store.subgraph(None), sel)
+    got = FilteredGraph(any_store, sel)
+    assert len(got) == len({n for n, node in expected.nodes.items() if node.label != "Source"})
+    assert got.nodes == expected.nodes
+    assert sorted(r.key for r in got.rels) == sorted(r.key for r in expected.rels)
+    top = select_subgraph(any_store, Selection(**filters, top=12))
+    want = top_of_subgraph(expected, 12)
+    assert top.nodes == want.nodes
+    assert sorted(r.key for r in top.rels) == sorted(r.key for r in want.rels)

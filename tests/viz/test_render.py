@@ -389,3 +389,33 @@ def test_a_whole_graph_too_big_for_a_page_is_drawn_as_its_backbone(tmp_path, mon
         assert meta["records"][eid]["dc"] == deals
         on_map = sum(1 for r in expected.rels if r.type == "PARTY_TO" and r.src == eid)
         assert meta["records"][eid].get("out", 0) == deals - on_map
+
+
+def test_a_filtered_selection_too_big_for_a_page_is_drawn_as_its_backbone(tmp_path, monkeypatch):
+    """The same for filters without --focus: the selection is chosen from streamed reads
+    and its backbone drawn, with the deal counts read from the store."""
+    from dealgraph import api
+    from dealgraph.graph.backbone import backbone_within
+    from dealgraph.graph.select import FilteredGraph, Selection
+    from dealgraph.loaders import load_paths
+    from dealgraph.synth import generate, write_csv_dataset
+    from dealgraph.viz import render
+
+    store = EmbeddedStore(tmp_path / "g.db")
+    load_paths(store, [write_csv_dataset(generate(1500, seed=3), tmp_path / "data")])
+    monkeypatch.setattr(render, "MAP_MAX_NODES", 300)
+    monkeypatch.setattr(render, "BACKBONE_NODES", 150)
+    expected = backbone_within(store, 150, FilteredGraph(store, Selection(statuses=("signed",))).pairs)
+    whole = store.subgraph
+    monkeypatch.setattr(store, "subgraph", lambda ids=None: whole(ids) if ids is not None
+                        else pytest.fail("the whole graph was read"))
+    meta = read_map_data(api.Graph(store).subgraph(status="signed").map().html)["meta"]
+    drawn = {nid for nid, rec in meta["records"].items() if not rec.get("r") and rec["t"] != "Source"}
+    assert drawn == {nid for nid, node in expected.nodes.items() if node.label != "Source"}
+    assert {expected.nodes[d].props["status"] for d in drawn
+            if expected.nodes[d].label == "Deal"} == {"signed"}
+    assert meta["caption"].startswith("Backbone of ")
+    for rel in expected.rels:
+        if rel.type == "PARTY_TO":
+            deals = {r.dst for r in store.deal_parties([rel.src]) if r.src == rel.src}
+            assert meta["records"][rel.src]["dc"] == len(deals)
