@@ -173,12 +173,12 @@ class _LoadChecks:
         """The parsed values of one column (None where blank); _Unsure for any cell
         whose value is not sure to be exactly what the row-by-row path stores."""
         blank = _blank(cells)
-        if field.required and pc.any(blank).as_py():
+        if field.required and _any(blank):
             raise _Unsure
         pattern = _PATTERNS.get(field.type)
         if pattern is not None:
             ok = pc.match_substring_regex(cells, pattern)
-            if not pc.all(pc.or_(ok, blank)).as_py():
+            if not _all(pc.or_(ok, blank)):
                 raise _Unsure
             return [v or None for v in cells.to_pylist()]
         item = _ITEM_PATTERNS.get(field.type)
@@ -222,7 +222,7 @@ class _LoadChecks:
         items = pc.list_flatten(split)
         parents = pc.list_parent_indices(split)
         ok = pc.or_(pc.match_substring_regex(items, pattern), pc.take(blank, parents))
-        if not pc.all(ok).as_py():
+        if not _all(ok):
             raise _Unsure
         if len(items) != len(cells):  # some cell holds several items: none twice
             keyed = pc.binary_join_element_wise(pc.cast(parents, pa.string()), items,
@@ -257,19 +257,11 @@ class _LoadChecks:
         for field in kind.rel_fields:
             if field.name not in present:
                 continue
-            cells = part[field.name].combine_chunks()
-            values = self._column(field, cells)
+            src, dst = _references(field, part[field.name].combine_chunks(), ids)
+            rows.update(zip(src.to_pylist(), repeat(field.rel), dst.to_pylist(), repeat(""),
+                            repeat("{}")))
             allowed = frozenset(MODEL.kinds[k].label for k in field.ref)
-            targets = []
-            for nid, v in zip(id_list, values):
-                if v is None:
-                    continue
-                for ref in (v if field.multi else (v,)):
-                    if ref == nid:
-                        raise _Unsure  # a record that refers to itself
-                    rows.add((nid, field.rel, ref, "", "{}"))
-                    targets.append(ref)
-            self.refs.setdefault(allowed, []).append(_strings(targets))
+            self.refs.setdefault(allowed, []).append(dst)
         return Batch(nodes=nodes, rows=rows)
 
     def party_batch(self, part: pa.Table) -> Batch:
@@ -330,7 +322,7 @@ class _LoadChecks:
                 refs = refs.filter(pc.invert(pc.is_in(refs, value_set=pa.concat_arrays(mine))))
             if not len(refs):
                 continue
-            if self.empty or pc.any(pc.is_in(refs, value_set=ids)).as_py():
+            if self.empty or _any(pc.is_in(refs, value_set=ids)):
                 raise _Unsure  # unknown here, or a record of another kind in this load
             wanted = refs.to_pylist()
             stored = self.store.labels_of(wanted)
@@ -353,6 +345,39 @@ class _LoadChecks:
 _MISSING = object()
 
 
+def _references(field: Field, cells: pa.Array, ids: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """The (start, end) id pairs a reference column makes, one pair per reference; each
+    reference an id as written (a list's items split, none twice in a cell), none to the
+    record itself."""
+    if field.type not in ("ref", "refs"):
+        raise _Unsure
+    blank = _blank(cells)
+    if field.required and _any(blank):
+        raise _Unsure
+    if field.multi:
+        split = pc.split_pattern(cells, MODEL.separator)
+        items = pc.list_flatten(split)
+        parents = pc.list_parent_indices(split)
+        empty = pc.take(blank, parents)
+        if not _all(pc.or_(pc.match_substring_regex(items, _ID), empty)):
+            raise _Unsure
+        if len(items) != len(cells):
+            keyed = pc.binary_join_element_wise(pc.cast(parents, pa.string()), items,
+                                                _same("\x1f", items))
+            if pc.count_distinct(keyed).as_py() != len(items):
+                raise _Unsure
+        keep = pc.invert(empty)
+        src, dst = ids.take(parents.filter(keep)), items.filter(keep)
+    else:
+        if not _all(pc.or_(pc.match_substring_regex(cells, _ID), blank)):
+            raise _Unsure
+        keep = pc.invert(blank)
+        src, dst = ids.filter(keep), cells.filter(keep)
+    if _any(pc.equal(src, dst)):
+        raise _Unsure  # a record that refers to itself
+    return src, dst
+
+
 # Arrays and masks made without pa.array() or pa.scalar(): those import pandas when it
 # is installed (half a second, to check whether they were given pandas objects).
 def _strings(values: list) -> pa.Array:
@@ -360,6 +385,15 @@ def _strings(values: list) -> pa.Array:
     builder = pa.lib.StringBuilder()
     builder.append_values(values)
     return builder.finish()
+
+
+def _all(mask: pa.Array) -> bool:
+    """Whether every item of ``mask`` is true (so for no item)."""
+    return pc.all(mask, min_count=0).as_py()
+
+
+def _any(mask: pa.Array) -> bool:
+    return pc.any(mask, min_count=0).as_py()
 
 
 def _blank(cells: pa.Array) -> pa.Array:

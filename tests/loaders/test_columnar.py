@@ -136,8 +136,13 @@ BROKEN = {
     "padded cell": _append("firms.csv", "zte5,  ZTE Five ,,CN,,private,,,\n"),
     "unknown column": _replace("sources.csv", "publisher", "publisherx"),
     "party row twice": lambda root: _dup_last_line(root / "parties.csv"),
+    "a file of only its header": lambda root: _keep_header(root / "people.csv"),
     "deal without parties": _replace("parties.csv", "d-licence,", "d-supply,", count=3),
 }
+
+
+def _keep_header(path: Path) -> None:
+    path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
 
 
 def _dup_last_line(path: Path) -> None:
