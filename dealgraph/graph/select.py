@@ -98,7 +98,27 @@ def select_subgraph(store: Store, sel: Selection) -> Subgraph:
     return top_of_subgraph(sub, sel.top) if sel.top else sub
 
 
-class WholeGraph(Subgraph):
+class _ReadWhenUsed(Subgraph):
+    """A ``Subgraph`` of a store whose records are read (``_read``) only when ``nodes``
+    or ``rels`` are used."""
+
+    @property
+    def nodes(self) -> dict:
+        return self._read().nodes
+
+    @property
+    def rels(self) -> list:
+        return self._read().rels
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Subgraph):
+            return NotImplemented
+        return (self.nodes, self.rels) == (other.nodes, other.rels)
+
+    __hash__ = None
+
+
+class WholeGraph(_ReadWhenUsed):
     """The whole graph of ``store`` as a ``Subgraph`` that is read only when used.
 
     Exports that write node by node (JSON, CSV, neo4j-import) go through
@@ -124,14 +144,6 @@ class WholeGraph(Subgraph):
         """True until the graph has been read whole."""
         return self._whole is None
 
-    @property
-    def nodes(self) -> dict:
-        return self._read().nodes
-
-    @property
-    def rels(self) -> list:
-        return self._read().rels
-
     def counts(self) -> tuple[dict[str, int], int]:
         """(nodes by label, relationships of the model's types), from the store's counts."""
         if self._whole is not None:
@@ -146,13 +158,6 @@ class WholeGraph(Subgraph):
 
     def __len__(self) -> int:
         return sum(self.counts()[0].values())
-
-    def __eq__(self, other) -> bool:
-        if not isinstance(other, Subgraph):
-            return NotImplemented
-        return (self.nodes, self.rels) == (other.nodes, other.rels)
-
-    __hash__ = None
 
     def __repr__(self) -> str:
         nodes, rels = self.counts()
@@ -211,7 +216,7 @@ def filter_subgraph(sub: Subgraph, sel: Selection, keep: tuple[str, ...] = ()) -
     return out
 
 
-class FilteredGraph(Subgraph):
+class FilteredGraph(_ReadWhenUsed):
     """The deals of the whole store that pass a selection's filters, with their parties
     (and, once read, the sources they cite and the links among them), chosen from
     streamed reads (``iter_nodes``, ``rel_ends``) so that only ids and (entity, deal)
@@ -243,24 +248,13 @@ class FilteredGraph(Subgraph):
                       for e in members]
         self.kept = {x for pair in self.pairs for x in pair}
         self.store = store
-        self._read: Subgraph | None = None
+        self._records: Subgraph | None = None
 
-    def _sub(self) -> Subgraph:
-        if self._read is None:
-            self._read = self.store.subgraph(self.kept) if self.kept else Subgraph()
-        return self._read
-
-    @property
-    def nodes(self) -> dict:
-        return self._sub().nodes
-
-    @property
-    def rels(self) -> list:
-        return self._sub().rels
+    def _read(self) -> Subgraph:
+        if self._records is None:
+            self._records = self.store.subgraph(self.kept) if self.kept else Subgraph()
+        return self._records
 
     def __len__(self) -> int:
         """Deals and entities kept (before the sources they cite are added)."""
-        return len(self.kept) if self._read is None else len(self._read.nodes)
-
-    __eq__ = WholeGraph.__eq__
-    __hash__ = None
+        return len(self.kept) if self._records is None else len(self._records.nodes)
