@@ -153,11 +153,20 @@ class Selected:
         return self.subgraph.rels
 
     def __len__(self) -> int:
-        return len(self.subgraph.nodes)
+        return len(self.subgraph)
 
     def __repr__(self) -> str:
-        return (f"<Selected {self.question}: {len(self.subgraph.nodes)} nodes, "
-                f"{len(self.subgraph.rels)} relationships>")
+        """Counts without reading a big selection's records (a whole graph's come from
+        the store's counts; a filtered one's relationships are not counted until read)."""
+        from .graph.select import FilteredGraph, WholeGraph
+        sub = self.subgraph
+        if isinstance(sub, WholeGraph):
+            rels = f", {sub.counts()[1]} relationships"
+        elif isinstance(sub, FilteredGraph) and sub.unread:
+            rels = ""
+        else:
+            rels = f", {len(sub.rels)} relationships"
+        return f"<Selected {self.question}: {len(sub)} nodes{rels}>"
 
     def to_networkx(self):
         """A NetworkX MultiDiGraph: node attribute ``label`` plus properties; edge key

@@ -172,6 +172,25 @@ def test_subgraph_filters_and_converts(g):
                                                           "Deal", "Source"))
 
 
+def test_big_selections_show_their_size_without_reading_their_records(g, monkeypatch):
+    """In a notebook a whole graph or a filtered selection shows its counts; reading a
+    million deals to print them would take minutes and gigabytes."""
+    whole = g.store.subgraph
+    monkeypatch.setattr(g.store, "subgraph", lambda ids=None: whole(ids) if ids is not None
+                        else pytest.fail("the whole graph was read"))
+    stats = g.stats()
+    assert repr(g.subgraph()) == (
+        f"<Selected whole graph: {len(g.subgraph())} nodes, "
+        f"{sum(stats['relationships'].values())} relationships>")
+    signed = g.subgraph(status="signed")
+    assert repr(signed).endswith(f": {len(signed)} nodes>")
+    signed.rels  # noqa: B018  (read them)
+    assert repr(signed).endswith("relationships>") and len(signed) == len(signed.nodes)
+    top = g.subgraph(top=3)
+    assert repr(top) == f"<Selected whole graph; the 3 entities with the most deals: " \
+        f"{len(top.nodes)} nodes, {len(top.rels)} relationships>"
+
+
 def test_subgraph_errors_name_the_keyword(g):
     with pytest.raises(ParameterError, match="^hops must be between 0 and"):
         g.subgraph(focus="Huawei", hops=9)

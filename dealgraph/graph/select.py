@@ -255,6 +255,11 @@ class FilteredGraph(_ReadWhenUsed):
             self._records = self.store.subgraph(self.kept) if self.kept else Subgraph()
         return self._records
 
+    @property
+    def unread(self) -> bool:
+        """True until the records have been read."""
+        return self._records is None
+
     def __len__(self) -> int:
         """Deals and entities kept (before the sources they cite are added)."""
         return len(self.kept) if self._records is None else len(self._records.nodes)
