@@ -99,6 +99,7 @@ def load_columnar(store: Store, paths: list, sieve: Sieve | None = None,
                     progress.advance(part.num_rows)
                     del batch, part
                 del table
+                _release()  # the file's columns
             checks.finish()
             summary = load.commit()
     except _Unsure:
@@ -147,7 +148,7 @@ def _read_table(path: Path, kind: Kind) -> pa.Table:
     longest = max((pc.max(pc.binary_length(table[c])).as_py() or 0 for c in columns), default=0)
     if longest >= min(CSV_FIELD_LIMIT, MAX_TEXT):
         raise _Unsure
-    return table.combine_chunks()
+    return table  # in pyarrow's blocks: a batch's slice is combined column by column
 
 
 class _LoadChecks:
@@ -261,7 +262,7 @@ class _LoadChecks:
             rows.update(zip(src.to_pylist(), repeat(field.rel), dst.to_pylist(), repeat(""),
                             repeat("{}")))
             allowed = frozenset(MODEL.kinds[k].label for k in field.ref)
-            self.refs.setdefault(allowed, []).append(dst)
+            self.refs.setdefault(allowed, []).append(pc.unique(dst))
         return Batch(nodes=nodes, rows=rows)
 
     def party_batch(self, part: pa.Table) -> Batch:
@@ -274,10 +275,11 @@ class _LoadChecks:
         others = [(n, self._column(kind.fields[n], cells[n]))
                   for n in self.party_props if n != "role" and n in present]
         deal_array, entity_array = cells["deal"], cells["entity"]
-        self.refs.setdefault(frozenset({"Deal"}), []).append(deal_array)
-        self.refs.setdefault(frozenset(MODEL.kinds[k].label
-                                       for k in kind.fields["entity"].ref), []).append(entity_array)
-        self.party_deals.append(deal_array)
+        party_deals = pc.unique(deal_array)
+        self.refs.setdefault(frozenset({"Deal"}), []).append(party_deals)
+        self.refs.setdefault(frozenset(MODEL.kinds[k].label for k in kind.fields["entity"].ref),
+                             []).append(pc.unique(entity_array))
+        self.party_deals.append(party_deals)
         self.party_keys.append(pc.binary_join_element_wise(
             deal_array, entity_array, _strings(roles), _same("\x1f", deal_array)))
         # the properties' JSON: made once per role, and for each row with more than a role
@@ -307,19 +309,39 @@ class _LoadChecks:
     def finish(self) -> None:
         """The checks that need the whole load: ids unique, every reference to a record
         of an allowed kind (of the load, else of the store), every party row once, and
-        every deal of the load with a party."""
-        every = [a for arrays in self.ids.values() for a in arrays]
-        if every:
-            ids = pa.concat_arrays(every)
-            if pc.count_distinct(ids).as_py() != len(ids):
+        every deal of the load with a party. One check at a time, each one's arrays
+        freed before the next (a million deals: 2 million party keys, 1.4 million ids)."""
+        if self.party_keys:
+            keys, self.party_keys = pa.concat_arrays(self.party_keys), []
+            twice = pc.count_distinct(keys).as_py() != len(keys)
+            del keys
+            _release()
+            if twice:
                 raise _Unsure
-        else:
-            ids = _strings([])
-        for allowed, arrays in self.refs.items():
+        if self.deals:
+            deals, self.deals = pa.concat_arrays(self.deals), []
+            given = pc.unique(pa.concat_arrays(self.party_deals)) if self.party_deals \
+                else _strings([])
+            lonely = deals.filter(pc.invert(pc.is_in(deals, value_set=given)))
+            del deals, given
+            _release()
+            if len(lonely):
+                need = lonely.to_pylist()
+                if self.empty or len(self.store.deals_with_parties(need)) != len(need):
+                    raise _Unsure
+        every = [a for arrays in self.ids.values() for a in arrays]
+        ids = pa.concat_arrays(every) if every else _strings([])
+        if pc.count_distinct(ids).as_py() != len(ids):
+            raise _Unsure
+        _release()
+        for allowed in list(self.refs):
+            arrays = self.refs.pop(allowed)
             refs = pc.unique(pa.concat_arrays(arrays)) if arrays else _strings([])
+            del arrays
             mine = [a for lab in allowed for a in self.ids.get(lab, [])]
             if mine:
                 refs = refs.filter(pc.invert(pc.is_in(refs, value_set=pa.concat_arrays(mine))))
+            _release()
             if not len(refs):
                 continue
             if self.empty or _any(pc.is_in(refs, value_set=ids)):
@@ -328,18 +350,11 @@ class _LoadChecks:
             stored = self.store.labels_of(wanted)
             if len(stored) != len(wanted) or any(v not in allowed for v in stored.values()):
                 raise _Unsure
-        if self.party_keys:
-            keys = pa.concat_arrays(self.party_keys)
-            if pc.count_distinct(keys).as_py() != len(keys):
-                raise _Unsure
-        if self.deals:
-            deals = pa.concat_arrays(self.deals)
-            given = pa.concat_arrays(self.party_deals) if self.party_deals else _strings([])
-            lonely = deals.filter(pc.invert(pc.is_in(deals, value_set=given)))
-            if len(lonely):
-                need = lonely.to_pylist()
-                if self.empty or len(self.store.deals_with_parties(need)) != len(need):
-                    raise _Unsure
+
+
+def _release() -> None:
+    """Give the memory arrow freed back to the system (its allocator keeps it else)."""
+    pa.default_memory_pool().release_unused()
 
 
 _MISSING = object()
