@@ -146,9 +146,11 @@ def _keep_header(path: Path) -> None:
 
 
 def _dup_last_line(path: Path) -> None:
+    """The last row again, at the end and (so that the two fall in different batches of
+    a few rows) after the header."""
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    path.write_text("".join(lines + [lines[-1] if lines[-1].endswith("\n") else
-                                     "\n" + lines[-1]]), encoding="utf-8")
+    last = lines[-1] if lines[-1].endswith("\n") else lines[-1] + "\n"
+    path.write_text("".join(lines[:1] + [last] + lines[1:]), encoding="utf-8")
 
 
 @pytest.mark.parametrize("case", sorted(BROKEN))
@@ -185,3 +187,18 @@ def _rewrite(path: Path, change) -> None:
             row = change(i, row)
             if row is not None:
                 out.writerow(row)
+
+
+@pytest.mark.parametrize("case", ["duplicate id", "party row twice", "deal without parties",
+                                  "unknown reference", None])
+def test_checks_across_batches(tmp_path, monkeypatch, case):
+    """Batches of two rows: what spans batches (a repeat, a reference to a later row,
+    a deal whose parties come later) is caught at the end, as in one batch."""
+    import dealgraph.loaders.columnar as columnar
+    monkeypatch.setattr(columnar, "CHUNK", 2)
+    data = _broken(tmp_path, BROKEN[case]) if case else DATA / "small"
+    (new, new_state), (old, old_state) = _both(tmp_path, [data], monkeypatch)
+    assert new == old
+    assert new_state == old_state
+    if case is None:
+        assert load_columnar(EmbeddedStore(tmp_path / "probe.db"), [data]) is not None
