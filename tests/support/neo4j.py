@@ -57,7 +57,11 @@ def neo4j_settings():
         return
     if _docker_answers():
         from testcontainers.neo4j import Neo4jContainer
-        with Neo4jContainer("neo4j:5.26-community") as container:
+        # the image downloads the GDS build for its server at start, as the local script
+        # installs it (tests/queries/test_brokers_gds.py needs it under REQUIRE_NEO4J=1)
+        with Neo4jContainer("neo4j:5.26-community").with_env(
+                "NEO4J_PLUGINS", '["graph-data-science"]').with_env(
+                "NEO4J_dbms_security_procedures_unrestricted", "gds.*") as container:
             yield Neo4jSettings(container.get_connection_url(), "neo4j", container.password)
         return
     try:
