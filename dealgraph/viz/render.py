@@ -463,9 +463,9 @@ def map_selection(store: Store, selection, path: str | os.PathLike, *, title: st
                          view=view, show_sources=show_sources, store=store, positions=pos,
                          caption=caption, overview=overview)
         progress.advance()
-    if info.drawn > MAP_WARN_NODES or info.bytes > MAP_WARN_BYTES:
+    if info.nodes > MAP_WARN_NODES or info.bytes > MAP_WARN_BYTES:
         where = "" if selection.focus else " --focus NAME --hops 1, or"
-        note(f"the map holds {info.drawn:,} nodes in {info.bytes / 1e6:.1f} MB: a browser "
+        note(f"the map holds {info.nodes:,} nodes in {info.bytes / 1e6:.1f} MB: a browser "
              f"opens it slowly; narrow it with{where} --kind, --country or --as-of, or open "
              "its overview of clusters first (--overview)")
     return info
