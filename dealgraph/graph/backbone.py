@@ -154,8 +154,4 @@ def top_of_subgraph(sub: Subgraph, n: int) -> Subgraph:
     """The backbone of the top ``n`` entities of ``sub`` (deals counted within ``sub``),
     with the sources the kept nodes cite and the relationships among what is kept."""
     pick = Ranking((r.src, r.dst) for r in sub.rels if r.type == PARTY).pick(n)
-    kept = set(pick.entities) | set(pick.deals)
-    kept |= {r.dst for r in sub.rels if r.type == "CITES" and r.src in kept}
-    out = Subgraph({nid: node for nid, node in sub.nodes.items() if nid in kept})
-    out.rels = [r for r in sub.rels if r.src in kept and r.dst in kept]
-    return out
+    return sub.keeping(pick.entities + pick.deals)

@@ -57,7 +57,8 @@ _dumps = dumps
 # holds, drops the index on (dst, type) and builds it again after the inserts: one sort
 # instead of a random B-tree insert per row (5x faster for 375,000 rows).
 _REBUILD_INDEX_AT = 20_000
-_LOAD_CACHE_KB = 65_536  # the page cache of a load; 2,000 KB (SQLite's default) else
+_LOAD_CACHE_KB = 65_536  # the page cache of a load
+_CACHE_KB = 2_000  # SQLite's default page cache, the store's outside loads
 
 
 class EmbeddedStore(Store):
@@ -493,7 +494,7 @@ class _Load(StoreWriter):
                             "WHERE key='generation'")
             cur.execute("COMMIT")
             self.open = False
-            cur.execute("PRAGMA cache_size=-2000")
+            cur.execute(f"PRAGMA cache_size=-{_CACHE_KB}")
         except BaseException:
             self.rollback()
             raise
@@ -506,7 +507,7 @@ class _Load(StoreWriter):
             self.open = False
             self.store._rel_index_dropped = False  # the DROP INDEX is rolled back too
             self.cur.execute("ROLLBACK")
-            self.cur.execute("PRAGMA cache_size=-2000")
+            self.cur.execute(f"PRAGMA cache_size=-{_CACHE_KB}")
 
 
 def _props(text: str) -> dict:

@@ -111,6 +111,14 @@ class Subgraph:
         """The same subgraph with nodes and relationships in a stable order."""
         return Subgraph(dict(sorted(self.nodes.items())), sorted(self.rels, key=lambda r: r.key))
 
+    def keeping(self, ids) -> "Subgraph":
+        """The nodes ``ids`` of this subgraph, the sources they cite, and the
+        relationships among them (what ``Store.subgraph(ids)`` reads from a store)."""
+        kept = set(ids)
+        kept |= {r.dst for r in self.rels if r.type == "CITES" and r.src in kept}
+        return Subgraph({nid: n for nid, n in self.nodes.items() if nid in kept},
+                        [r for r in self.rels if r.src in kept and r.dst in kept])
+
     def of_label(self, *labels: str) -> list[Node]:
         return [n for n in self.nodes.values() if n.label in labels]
 

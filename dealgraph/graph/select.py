@@ -210,10 +210,7 @@ def filter_subgraph(sub: Subgraph, sel: Selection, keep: tuple[str, ...] = ()) -
                 countries_of(sub.nodes[m].props) for m in members):
             kept.add(node.id)
             kept.update(members)
-    kept |= {r.dst for r in sub.rels if r.type == "CITES" and r.src in kept}
-    out = Subgraph({nid: n for nid, n in sub.nodes.items() if nid in kept})
-    out.rels = [r for r in sub.rels if r.src in kept and r.dst in kept]
-    return out
+    return sub.keeping(kept)
 
 
 class FilteredGraph(_ReadWhenUsed):
