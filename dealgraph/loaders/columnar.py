@@ -23,6 +23,7 @@ of the row-by-row path; a clean load just gets there faster
 from __future__ import annotations
 
 import codecs
+import csv
 import re
 from itertools import repeat
 from pathlib import Path
@@ -124,12 +125,13 @@ def _read_table(path: Path, kind: Kind) -> pa.Table:
     if data.startswith((b"\n", b"\r")) or b"\x00" in data or b"\n\n" in data \
             or b"\n\r\n" in data or data.count(b"\r") != data.count(b"\r\n"):
         raise _Unsure  # blank lines, lone CRs, NULs: the row-by-row reader's business
-    if b'"' in data and not _QUOTED_LINES.fullmatch(data):
+    quoted = b'"' in data
+    if quoted and not _QUOTED_LINES.fullmatch(data):
         raise _Unsure  # a quoted cell over several lines, or quotes csv reads its own way
     head, _, _ = data.partition(b"\n")
     try:
-        columns = [c.strip().lower() for c in head.decode("utf-8").split(",")]
-    except UnicodeDecodeError:
+        columns = [c.strip().lower() for c in next(csv.reader([head.decode("utf-8")]))]
+    except (UnicodeDecodeError, csv.Error, StopIteration):
         raise _Unsure from None
     if any(c not in kind.fields for c in columns) or len(set(columns)) != len(columns) \
             or any(r not in columns for r in kind.required):
@@ -138,7 +140,9 @@ def _read_table(path: Path, kind: Kind) -> pa.Table:
         table = pacsv.read_csv(
             pa.BufferReader(data),
             read_options=pacsv.ReadOptions(column_names=columns, skip_rows=1),
-            parse_options=pacsv.ParseOptions(quote_char=False, newlines_in_values=False),
+            # quoted cells (checked above to be whole and on one line) read as csv reads them
+            parse_options=pacsv.ParseOptions(quote_char='"' if quoted else False,
+                                             double_quote=True, newlines_in_values=False),
             convert_options=pacsv.ConvertOptions(
                 column_types={c: pa.string() for c in columns}, strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):

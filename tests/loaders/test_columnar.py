@@ -93,6 +93,24 @@ def test_every_native_fixture_loads_the_same(tmp_path, monkeypatch, name):
     assert new_state == old_state
 
 
+def test_quoted_cells_are_read_as_csv_reads_them(tmp_path, monkeypatch):
+    """Spreadsheet exports often quote every cell (the header too): the columnar path
+    takes such files and stores "Acme" as Acme, a doubled quote as one, as csv does."""
+    data = tmp_path / "quoted"
+    shutil.copytree(DATA / "small", data)
+    for path in data.glob("*.csv"):
+        _rewrite(path, lambda i, row: row, quoting=csv.QUOTE_ALL)
+    _rewrite(data / "firms.csv", lambda i, row: {**row, "name": 'The "Best", Ltd'}
+             if i == 0 else row, quoting=csv.QUOTE_ALL)
+    assert '"id","name"' in (data / "firms.csv").read_text(encoding="utf-8")
+    assert load_columnar(EmbeddedStore(tmp_path / "probe.db"), [data]) is not None
+    (new, new_state), (old, old_state) = _both(tmp_path, [data], monkeypatch)
+    assert new == old and not isinstance(new, list)
+    assert new_state == old_state
+    names = {n.props.get("name") for n in EmbeddedStore(tmp_path / "True.db").iter_nodes()}
+    assert 'The "Best", Ltd' in names and not any(str(n).startswith('"') for n in names)
+
+
 def test_csv_fixtures_take_the_columnar_path_and_others_do_not(tmp_path):
     for name, taken in [("small", True), ("payments", False), ("small.json", False),
                         ("small.yaml", False)]:
@@ -176,12 +194,12 @@ def test_skipping_bad_rows_gives_the_same_rejects(tmp_path, monkeypatch, case):
     assert results[0] == results[1]
 
 
-def _rewrite(path: Path, change) -> None:
+def _rewrite(path: Path, change, quoting: int = csv.QUOTE_MINIMAL) -> None:
     with open(path, encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
         fields, rows = reader.fieldnames, list(reader)
     with open(path, "w", encoding="utf-8", newline="") as fh:
-        out = csv.DictWriter(fh, fields)
+        out = csv.DictWriter(fh, fields, quoting=quoting, lineterminator="\n")
         out.writeheader()
         for i, row in enumerate(rows):
             row = change(i, row)
