@@ -113,7 +113,20 @@ def load_columnar(store: Store, paths: list, sieve: Sieve | None = None,
 
 def _read_table(path: Path, kind: Kind) -> pa.Table:
     """The file's cells as text columns named for the model's fields; _Unsure unless it
-    is plain CSV: a known header and one row per line, no quotes, CR or blank lines."""
+    is plain CSV (``plain_csv``) with a known header."""
+    header, table = plain_csv(path)
+    columns = [c.strip().lower() for c in header]
+    if any(c not in kind.fields for c in columns) or len(set(columns)) != len(columns) \
+            or any(r not in columns for r in kind.required):
+        raise _Unsure  # the row-by-row reader says what is wrong with the header
+    return table.rename_columns(columns)
+
+
+def plain_csv(path: Path, delimiter: str = ",") -> tuple[list[str], pa.Table]:
+    """The header and the text columns of a CSV file (named by position); _Unsure unless
+    the file is plain: one row per line, no blank lines, lone CRs or NULs, quoted cells
+    (if any, and only with a comma delimiter) whole on their line, every row as wide as
+    the header, no cell longer than the row-by-row reader takes."""
     try:
         data = read_text_bytes(path)
     except OSError:
@@ -126,33 +139,32 @@ def _read_table(path: Path, kind: Kind) -> pa.Table:
             or b"\n\r\n" in data or data.count(b"\r") != data.count(b"\r\n"):
         raise _Unsure  # blank lines, lone CRs, NULs: the row-by-row reader's business
     quoted = b'"' in data
-    if quoted and not _QUOTED_LINES.fullmatch(data):
+    if quoted and (delimiter != "," or not _QUOTED_LINES.fullmatch(data)):
         raise _Unsure  # a quoted cell over several lines, or quotes csv reads its own way
     head, _, _ = data.partition(b"\n")
     try:
-        columns = [c.strip().lower() for c in next(csv.reader([head.decode("utf-8")]))]
+        header = next(csv.reader([head.decode("utf-8")], delimiter=delimiter))
     except (UnicodeDecodeError, csv.Error, StopIteration):
         raise _Unsure from None
-    if any(c not in kind.fields for c in columns) or len(set(columns)) != len(columns) \
-            or any(r not in columns for r in kind.required):
-        raise _Unsure  # the row-by-row reader says what is wrong with the header
+    names = [str(i) for i in range(len(header))]
     try:
         table = pacsv.read_csv(
             pa.BufferReader(data),
-            read_options=pacsv.ReadOptions(column_names=columns, skip_rows=1),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
             # quoted cells (checked above to be whole and on one line) read as csv reads them
-            parse_options=pacsv.ParseOptions(quote_char='"' if quoted else False,
+            parse_options=pacsv.ParseOptions(delimiter=delimiter,
+                                             quote_char='"' if quoted else False,
                                              double_quote=True, newlines_in_values=False),
             convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in columns}, strings_can_be_null=False))
+                column_types={c: pa.string() for c in names}, strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
         raise _Unsure from None
     if table.num_rows != data.count(b"\n") - 1:
         raise _Unsure
-    longest = max((pc.max(pc.binary_length(table[c])).as_py() or 0 for c in columns), default=0)
+    longest = max((pc.max(pc.binary_length(table[c])).as_py() or 0 for c in names), default=0)
     if longest >= min(CSV_FIELD_LIMIT, MAX_TEXT):
         raise _Unsure
-    return table  # in pyarrow's blocks: a batch's slice is combined column by column
+    return header, table  # in pyarrow's blocks: a batch's slice is combined column by column
 
 
 class _LoadChecks:
