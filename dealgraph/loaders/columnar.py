@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from ..graph.model import MODEL, Field, Kind
+from ..graph.model import BASE_MODEL, MODEL, Field, Kind
 from ..graph.plan import dumps
 from ..graph.records import ApplySummary, Batch, Node
 from ..graph.store import Store, paused_gc
@@ -306,9 +306,15 @@ class _LoadChecks:
             filled = pc.cast(pc.binary_length(cells[name]), pa.bool_())
             given = filled if given is None else pc.or_(given, filled)
         if given is not None:
+            # the model's rules, as for records, if a model extension gives parties fields
+            # (a value, dates): no rule reads the built-in ones (role, note, country)
+            rules = _rules_for(kind) if any(n not in BASE_MODEL.kinds["Party"].fields
+                                            for n, _ in others) else ()
             for i in pc.indices_nonzero(given).to_pylist():
                 extra = {n: col[i] for n, col in others if col[i] is not None}
                 extra["role"] = roles[i]
+                if rules and any(rule.broken(extra) for rule in rules):
+                    raise _Unsure  # an error or a warning: the row-by-row path words it
                 texts[i] = dumps(extra)
         rows = set(zip(entities, repeat(self.party_rel), deals, roles, texts))
         if len(rows) != len(roles):

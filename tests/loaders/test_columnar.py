@@ -13,8 +13,10 @@ import pytest
 import dealgraph.loaders as loaders
 from dealgraph.errors import LoadError
 from dealgraph.graph.embedded import EmbeddedStore
+from dealgraph.graph.model import BASE_MODEL
 from dealgraph.loaders import load_paths
 from dealgraph.loaders.columnar import load_columnar
+from dealgraph.loaders.validate import _rules_for
 from dealgraph.synth import generate, write_csv_dataset
 
 from ..conftest import store_state
@@ -156,7 +158,37 @@ BROKEN = {
     "party row twice": lambda root: _dup_last_line(root / "parties.csv"),
     "a file of only its header": lambda root: _keep_header(root / "people.csv"),
     "deal without parties": _replace("parties.csv", "d-licence,", "d-supply,", count=3),
+    # a model extension can give parties the fields the model's rules read
+    "a party's value without a currency": lambda root: _party_fields(
+        root, "    value: {type: number}\n", "value", "5"),
+    "a party's value above its value_high": lambda root: _party_fields(
+        root, "    value: {type: number}\n    value_high: {type: number}\n"
+        "    currency: {type: currency}\n", "value,value_high,currency", "9,5,USD"),
+    "a party's end before its start (a warning)": lambda root: _party_fields(
+        root, "    announced: {type: date}\n    end: {type: date}\n", "announced,end",
+        "2024-05,2023-01"),
 }
+
+
+def test_no_rule_reads_a_built_in_party_field():
+    """The columnar load checks the model's rules on party rows only when an extension
+    gives parties fields: so no rule may break on the built-in ones alone."""
+    party = BASE_MODEL.kinds["Party"]
+    values = {"deal": "d", "entity": "e", "role": "supplier", "note": "n", "country": "US"}
+    assert set(values) == set(party.fields)
+    assert not any(rule.broken(values) for rule in _rules_for(party))
+
+
+def _party_fields(root: Path, fields: str, header: str, cells: str) -> None:
+    """A model extension giving parties ``fields`` (YAML), their columns ``header`` in
+    parties.csv, filled with ``cells`` on the first row and blank on the others."""
+    (root / "model.yaml").write_text(f"extension: party-extra\nfields:\n  Party:\n{fields}",
+                                     encoding="utf-8")
+    path = root / "parties.csv"
+    head, first, *rest = path.read_text(encoding="utf-8").splitlines()
+    blank = "," * (header.count(",") + 1)
+    path.write_text("\n".join([f"{head},{header}", f"{first},{cells}"]
+                              + [line + blank for line in rest]) + "\n", encoding="utf-8")
 
 
 def _keep_header(path: Path) -> None:
