@@ -1,24 +1,26 @@
 """Differential fuzzing: the columnar load of a native CSV dataset against the row-by-row load.
 
-Each example is a small dataset (tests/data/small, or a generated one) with what real
-exports contain mutated into it: padded and quoted cells, Unicode spaces, BOMs, CRLF,
-headers in other case, values in other forms, odd ids, list cells with stray
-separators, long cells, bytes that are not UTF-8, combining characters, control
-characters, rows and columns dropped, repeated or reordered. It is loaded into a
-fresh store by each path (and, for some, over the small dataset loaded first), and
-the two must agree exactly: the summary or the problems in order, and every row of
-the store (properties' JSON text, relationships, name index).
+Each example is a small dataset (tests/data/small, a generated one, tests/data/payments
+with its model extension, or one whose extension gives parties a value, a currency and
+dates) with what real exports contain mutated into it: padded and quoted cells, Unicode
+spaces, BOMs, CRLF, headers in other case, values in other forms, odd ids, list cells
+with stray separators, long cells, bytes that are not UTF-8, combining characters,
+control characters, rows and columns dropped, repeated or reordered, a kind split over
+two files, gzip. It is loaded plain or with skip_bad_rows, the directory or some files
+in any order, the columnar path in batches of 2, 3 or 100,000 rows, into a fresh store
+by each path or over its base dataset (loaded first by that path); the two must agree
+exactly: the summary or the problems in order, every row of the store (properties'
+JSON text, relationships, name index), and the rejects file.
 
-A second property sets many cells of the columns the model's rules read (in the small
-dataset and in datasets with a model extension: payments, and one giving parties a
-value, a currency and dates) to values of their type, so that combinations across
-fields come up (it found, with a larger budget, the party rules the columnar path
-did not check).
+A second property sets many cells of the columns the model's rules read to values of
+their type, so that combinations across fields come up (with a larger budget it finds
+the party rules the columnar path once did not check).
 
 The columnar path may refuse anything (the row-by-row load then runs); what it takes
 it must store as the row-by-row path would. ``hypothesis.event`` counts how many
 examples it took (``pytest --hypothesis-show-statistics``). Derandomized, so CI runs
-the same examples every time; ``HYPOTHESIS_PROFILE=long`` or ``FUZZ_EXAMPLES`` runs more.
+the same examples every time; ``FUZZ_SEED=n`` runs others, ``HYPOTHESIS_PROFILE=long``
+or ``FUZZ_EXAMPLES`` more.
 """
 
 from __future__ import annotations
@@ -323,7 +325,7 @@ def _materialise(ds: dict, root: Path) -> list[Path]:
 
 def _both_ways(root: Path, ds: dict, paths: list, bases: dict, monkeypatch) -> list:
     """(outcome, state, rows of the store, rejects) of the load by each path, each into
-    its own store: a fresh one, or a copy of the small dataset loaded by that path."""
+    its own store: a fresh one, or a copy of the base dataset loaded by that path."""
     taken = []
     real = columnar.load_columnar
 
@@ -338,8 +340,8 @@ def _both_ways(root: Path, ds: dict, paths: list, bases: dict, monkeypatch) -> l
         m.setattr(columnar, "CHUNK", ds["chunk"])  # batches of a few rows: checks across them
         for use in (True, False):
             db = root / f"{use}.db"
-            if ds["over"] is not None:
-                shutil.copyfile(bases[use], db)
+            if ds["over"] is not None:  # its base, loaded the same way, is stored
+                shutil.copyfile(bases[ds["base"], use], db)
             store = EmbeddedStore(db)
             rejects = root / f"{use}.rejects.csv"
             options = {"skip_bad_rows": True, "rejects": rejects} if ds["skip"] else {}
@@ -358,16 +360,21 @@ def _both_ways(root: Path, ds: dict, paths: list, bases: dict, monkeypatch) -> l
 
 @pytest.fixture(scope="module")
 def bases(tmp_path_factory) -> dict:
-    """The small dataset loaded by each path (the same, as test_columnar holds), in a
-    store file that examples loading over it copy."""
+    """Each base dataset as it is, loaded by each path (the same, as test_columnar holds),
+    in a store file that examples loading over it copy: (base, columnar) -> file."""
     root = tmp_path_factory.mktemp("bases")
     out = {}
     with pytest.MonkeyPatch.context() as m:
-        for use in (True, False):
-            store = EmbeddedStore(root / f"{use}.db")
-            _load(store, [DATA / "small"], use, m)
-            store.close()
-            out[use] = root / f"{use}.db"
+        for base in BASES:
+            data = root / base
+            data.mkdir()
+            paths = _materialise({"base": base, "tables": BASES[base], "files": None,
+                                  "layouts": {n: PLAIN for n in BASES[base]}}, data)
+            for use in (True, False):
+                out[base, use] = data / f"{use}.db"
+                store = EmbeddedStore(out[base, use])
+                assert not isinstance(_load(store, paths, use, m), list), base
+                store.close()
     return out
 
 
@@ -469,7 +476,8 @@ def typed_dataset(draw) -> dict:
                     row[c] = "" if pick < 2 and not field.required else \
                         draw(st.sampled_from(good if pick < 5 else bad))
     return {"base": base, "tables": tables, "layouts": {n: dict(PLAIN) for n in tables},
-            "over": None, "files": None, "skip": draw(st.integers(0, 3)) == 0,
+            "over": draw(st.sampled_from([None, "directory"])), "files": None,
+            "skip": draw(st.integers(0, 3)) == 0,
             "chunk": draw(st.sampled_from([2, 100_000]))}
 
 
