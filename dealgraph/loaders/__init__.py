@@ -243,14 +243,18 @@ COLUMNAR_MIN_BYTES = 1_000_000
 
 def _load_columnar(store: Store, paths: list, input_format: str, mapping, sieve: Sieve,
                    model_extension) -> ApplySummary | None:
-    """The load done column-wise (``columnar.load_columnar``) if ``paths`` are native
-    files of at least COLUMNAR_MIN_BYTES and that path can vouch for them; else None
-    and nothing written: the row-by-row load runs."""
-    if mapping is not None or input_format not in (None, "native") \
-            or _input_bytes(paths) < COLUMNAR_MIN_BYTES:
+    """The load done column-wise (``columnar.load_columnar``, or for a mapping
+    ``columnar_mapping.load_mapped_columnar``) if ``paths`` are CSV files of at least
+    COLUMNAR_MIN_BYTES and that path can vouch for them; else None and nothing
+    written: the row-by-row load runs."""
+    if input_format not in (None, "native") or _input_bytes(paths) < COLUMNAR_MIN_BYTES:
         return None
-    from .columnar import load_columnar
-    summary = load_columnar(store, paths, sieve, model_extension)
+    if mapping is not None:
+        from .columnar_mapping import load_mapped_columnar
+        summary = load_mapped_columnar(store, paths, mapping, sieve, model_extension)
+    else:
+        from .columnar import load_columnar
+        summary = load_columnar(store, paths, sieve, model_extension)
     return None if summary is None else _naming_extension(store, summary)
 
 

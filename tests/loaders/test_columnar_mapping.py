@@ -1,0 +1,199 @@
+"""The columnar load of mapped CSV files holds to the row-by-row one: same store, same
+summary, same problems in the same order — on the mapping fixtures of tests/data, on a
+generated acquisitions file, clean and broken, and over a stored load."""
+
+from __future__ import annotations
+
+import csv
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+import dealgraph.loaders as loaders
+from dealgraph.errors import LoadError
+from dealgraph.graph.embedded import EmbeddedStore
+from dealgraph.loaders import load_paths
+from dealgraph.loaders.columnar_mapping import load_mapped_columnar
+
+from ..conftest import store_state
+
+MAPPING_DIR = Path(__file__).parent.parent / "data" / "mapping"
+ACQ_MAPPING = MAPPING_DIR / "acquisitions.yaml"
+FIXTURES = [("acquisitions.csv", "acquisitions.yaml"), ("filings.csv", "filings.yaml")]
+
+
+def _state(store: EmbeddedStore):
+    return store_state(store), sorted(store.name_index())
+
+
+def _load(store, paths, mapping, columnar: bool, monkeypatch, **options):
+    """load_paths with the columnar path tried at any size, or never."""
+    with monkeypatch.context() as m:
+        if columnar:
+            m.setattr(loaders, "COLUMNAR_MIN_BYTES", 0)
+        else:
+            m.setattr(loaders, "_load_columnar", lambda *a, **k: None)
+        try:
+            return load_paths(store, paths, mapping=mapping, **options)
+        except LoadError as exc:
+            return [(p.file, p.line, p.field, p.message, p.severity) for p in exc.problems]
+
+
+def _both(tmp_path, paths, mapping, monkeypatch, first=None, **options):
+    """(outcome, state) of a load by each path into its own store (after ``first``)."""
+    out = []
+    for columnar in (True, False):
+        store = EmbeddedStore(tmp_path / f"{columnar}.db")
+        if first is not None:
+            _load(store, first, mapping, columnar, monkeypatch)
+        outcome = _load(store, paths, mapping, columnar, monkeypatch, **options)
+        out.append((outcome, _state(store)))
+        store.close()
+    return out
+
+
+def _acquisitions(path: Path, rows: int, seed: int = 3, change=None) -> Path:
+    """An acquisitions CSV for ACQ_MAPPING: repeated firms (names in either case of
+    country: code or name), dates as "Mar 5, 2015", amounts as 5.6E7 or "1,250,000",
+    statuses mapped, some rows without a price or sector, some repeated whole."""
+    rng = random.Random(seed)
+    countries = ["CN", "China", "DE", "Germany", "US", "GB", "Sweden", "HK", "JP", "FR"]
+    firms = [(f"Firm {i:04d} Holdings", countries[i % len(countries)]) for i in range(rows // 4)]
+    sectors = ["robots", "chips", "pumps", "", "banking"]
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    out = []
+    for i in range(rows):
+        a, t = rng.randrange(len(firms)), rng.randrange(len(firms))
+        if a == t:
+            t = (t + 1) % len(firms)
+        r = rng.random()
+        price = "" if r < 0.15 else (f"{rng.uniform(1e6, 1e10):.9E}" if r < 0.5
+                                     else f"{rng.randrange(10**6, 10**10):,}")
+        row = {"Acquirer": firms[a][0], "Acquirer Country": firms[a][1],
+               "Target": firms[t][0], "Target Country": firms[t][1],
+               "Target Sector": sectors[t % len(sectors)],
+               "Announced": f"{rng.choice(months)} {rng.randrange(1, 29)}, "
+                            f"{rng.randrange(1990, 2025)}",
+               "Price": price, "Currency": "USD" if price else "",
+               "Status": rng.choice(["Completed", "completed", "Pending", "Cancelled"]),
+               "Source": f"https://www.news.example.org/deal/{i}"}
+        out.append(row)
+        if i % 97 == 0:
+            out.append(dict(row))  # a row given twice: one deal, one source
+    if change is not None:
+        out = [c for i, r in enumerate(out) if (c := change(i, r)) is not None]
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, list(out[0]))
+        w.writeheader()
+        w.writerows(out)
+    return path
+
+
+@pytest.mark.parametrize("data,mapping", FIXTURES)
+def test_mapping_fixtures_load_column_wise_as_row_by_row(tmp_path, monkeypatch, data, mapping):
+    paths, mapping = [MAPPING_DIR / data], MAPPING_DIR / mapping
+    assert load_mapped_columnar(EmbeddedStore(tmp_path / "probe.db"), paths, mapping) \
+        is not None  # the columnar path takes it
+    (new, new_state), (old, old_state) = _both(tmp_path, paths, mapping, monkeypatch)
+    assert new == old and not isinstance(new, list)
+    assert new_state == old_state
+
+
+def test_a_generated_file_loads_the_same_and_again_changes_nothing(tmp_path, monkeypatch):
+    data = _acquisitions(tmp_path / "acq.csv", 3_000)
+    new = EmbeddedStore(tmp_path / "new.db")
+    summary = load_mapped_columnar(new, [data], ACQ_MAPPING)
+    assert summary is not None and summary.created > 3_000
+    old = EmbeddedStore(tmp_path / "old.db")
+    assert _load(old, [data], ACQ_MAPPING, False, monkeypatch) == summary
+    assert _state(new) == _state(old)
+    again = load_mapped_columnar(new, [data], ACQ_MAPPING)
+    assert again == _load(old, [data], ACQ_MAPPING, False, monkeypatch)
+    assert again.created == 0 and again.unchanged == summary.created
+    assert _state(new) == _state(old)
+
+
+def test_a_changed_file_over_a_stored_one_plans_the_same(tmp_path, monkeypatch):
+    first = _acquisitions(tmp_path / "first.csv", 1_000)
+    changed = _acquisitions(tmp_path / "changed.csv", 1_000, change=lambda i, r: None
+                            if i % 5 == 0 else {**r, "Target Sector": "optics"}
+                            if i % 3 == 0 else r)
+    (new, new_state), (old, old_state) = _both(tmp_path, [changed], ACQ_MAPPING, monkeypatch,
+                                               first=[first])
+    assert new == old and new.updated > 0
+    assert new_state == old_state
+
+
+def _edit(rows: dict):
+    """A change of the generated rows: row index -> cells to set."""
+    return lambda i, r: {**r, **rows[i]} if i in rows else r
+
+
+BROKEN = {
+    "bad date": _edit({5: {"Announced": "Marchish 5, 2015"}}),
+    "implausible date (a warning)": _edit({7: {"Announced": "Mar 5, 1201"}}),
+    "unknown country": _edit({9: {"Target Country": "Atlantis"}}),
+    "a firm in two countries (a conflict warning)": _edit({11: {"Acquirer": "Firm 0001 Holdings",
+                                                                "Acquirer Country": "JP"},
+                                                           12: {"Acquirer": "Firm 0001 Holdings",
+                                                                "Acquirer Country": "FR"}}),
+    "bad amount": _edit({13: {"Price": "twelve"}}),
+    "value without currency": _edit({15: {"Price": "5", "Currency": ""}}),
+    "a row without parties": _edit({17: {"Acquirer": "", "Target": ""}}),
+    "unknown status": _edit({19: {"Status": "Rumoured"}}),
+    "a cell over two lines": _edit({21: {"Target": "Two\nLines"}}),
+    "padded names": _edit({23: {"Target": "  Firm 0002 Holdings "}}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_broken_rows_give_the_same_problems_in_the_same_order(tmp_path, monkeypatch, case):
+    data = _acquisitions(tmp_path / "acq.csv", 300, change=BROKEN[case])
+    (new, new_state), (old, old_state) = _both(tmp_path, [data], ACQ_MAPPING, monkeypatch)
+    assert new == old
+    assert new_state == old_state
+
+
+@pytest.mark.parametrize("case", ["bad date", "unknown country", "a row without parties"])
+def test_skipping_bad_rows_gives_the_same_rejects(tmp_path, monkeypatch, case):
+    data = _acquisitions(tmp_path / "acq.csv", 300, change=BROKEN[case])
+    results = []
+    for columnar in (True, False):
+        rejects = tmp_path / f"{columnar}.rejects.csv"
+        store = EmbeddedStore(tmp_path / f"{columnar}.db")
+        summary = _load(store, [data], ACQ_MAPPING, columnar, monkeypatch,
+                        skip_bad_rows=True, rejects=rejects)
+        summary.rejects = None
+        results.append((summary, _state(store), rejects.read_text(encoding="utf-8")))
+    assert results[0] == results[1]
+    assert results[0][0].set_aside >= 1
+
+
+def test_a_clean_file_with_skip_bad_rows_counts_its_rows(tmp_path, monkeypatch):
+    data = _acquisitions(tmp_path / "acq.csv", 300)
+    outcomes = [_load(EmbeddedStore(tmp_path / f"{c}.db"), [data], ACQ_MAPPING, c, monkeypatch,
+                      skip_bad_rows=True, rejects=tmp_path / f"{c}.rejects.csv")
+                for c in (True, False)]
+    for summary in outcomes:
+        summary.rejects = None
+    assert outcomes[0] == outcomes[1] and outcomes[0].rows_loaded == 304  # 4 rows twice
+
+
+def test_features_it_does_not_evaluate_column_wise_go_row_by_row(tmp_path, monkeypatch):
+    """A template naming a mapped value, an entity value and JSON Lines input are left to
+    the row-by-row path (None, nothing written), whose load is then the one made."""
+    data = _acquisitions(tmp_path / "acq.csv", 200)
+    text = ACQ_MAPPING.read_text(encoding="utf-8")
+    mapped_slot = tmp_path / "slot.yaml"
+    mapped_slot.write_text(text.replace('"{Acquirer} acquires {Target}"',
+                                        '"{acquirer.name} acquires {target.name}"'),
+                           encoding="utf-8")
+    probe = EmbeddedStore(tmp_path / "probe.db")
+    assert load_mapped_columnar(probe, [data], mapped_slot) is None
+    assert probe.stats()["Deal"] == probe.stats()["Firm"] == 0
+    (new, new_state), (old, old_state) = _both(tmp_path, [data], mapped_slot, monkeypatch)
+    assert new == old and new_state == old_state
+    jsonl = shutil.copy(MAPPING_DIR / "filings.jsonl", tmp_path / "filings.jsonl")
+    assert load_mapped_columnar(probe, [jsonl], MAPPING_DIR / "filings.yaml") is None
