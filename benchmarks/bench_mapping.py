@@ -4,14 +4,17 @@
 Writes an acquisitions CSV (acquirer, target, their countries, "Mar 25, 2015"
 dates, amounts such as 5.689852347E7 or "1,250,000", a source URL per row) to
 a temporary directory, with a mapping like tests/data/mapping/acquisitions.yaml,
-then loads it into a new embedded store and times two phases: reading through
-the mapping (streamed) and validating and writing it in chunks inside one
-transaction (``load_reading``, what ``dealgraph load --mapping`` does). Peak memory is the process's maximum RSS after each
-phase (``resource.getrusage``). A second load of the same file is timed too
-(it must change nothing).
+then loads it into a new embedded store with ``load_paths`` (what ``dealgraph load
+--mapping`` does): column-wise (``loaders/columnar_mapping.py``) when that path can
+vouch for the file, else row by row. ``--row-by-row`` times the row-by-row load
+alone, in two phases: reading through the mapping (streamed), and validating and
+writing in chunks inside one transaction (``load_reading``). Peak memory is the
+process's maximum RSS after each phase (``resource.getrusage``). A second load of
+the same file is timed too (it must change nothing).
 
     python benchmarks/bench_mapping.py                 # 1,000,000 rows
     python benchmarks/bench_mapping.py --rows 100000 --firms 20000
+    python benchmarks/bench_mapping.py --row-by-row    # without the columnar path
     python benchmarks/bench_mapping.py --keep          # keep the CSV and the store
 
 Prints a markdown table. Not a test: numbers depend on the machine.
@@ -35,7 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from dealgraph.graph.embedded import EmbeddedStore  # noqa: E402
-from dealgraph.loaders import load_reading  # noqa: E402
+import dealgraph.loaders as loaders  # noqa: E402
+from dealgraph.loaders import load_paths, load_reading  # noqa: E402
 from dealgraph.loaders.mapping import read_mapped  # noqa: E402
 
 MAPPING = """\
@@ -105,6 +109,8 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the CSV and the store")
     ap.add_argument("--read-only", action="store_true",
                     help="only read through the mapping (no validation, no write)")
+    ap.add_argument("--row-by-row", action="store_true",
+                    help="the row-by-row load only (no columnar path)")
     args = ap.parse_args()
 
     work = args.dir or Path(tempfile.mkdtemp(prefix="dealgraph-bench-mapping-"))
@@ -128,6 +134,21 @@ def main() -> None:
         clock[:] = [time.perf_counter(), time.process_time()]
 
     t0, c0 = time.perf_counter(), time.process_time()
+    if not (args.read_only or args.row_by_row):
+        taken = []
+        columnar = loaders._load_columnar
+        loaders._load_columnar = lambda *a, **k: taken.append(columnar(*a, **k)) or taken[-1]
+        summary = load_paths(store, [data], mapping=mapping)
+        path = "column-wise" if taken and taken[0] is not None else "row by row (columnar refused)"
+        phase(f"load_paths: {path}")
+        n_records = summary.created
+        total, total_cpu = time.perf_counter() - t0, time.process_time() - c0
+        t = time.perf_counter()
+        again = load_paths(store, [data], mapping=mapping)
+        reload_s = time.perf_counter() - t
+        _report(args, data, db, store, gen_s, rss0, phases, total, total_cpu, summary, again,
+                reload_s, f"{n_records:,} nodes")
+        return
     reading = read_mapped([data], mapping)
     phase("read through the mapping")
     if args.read_only:
@@ -144,8 +165,16 @@ def main() -> None:
     total, total_cpu = time.perf_counter() - t0, time.process_time() - c0
 
     t = time.perf_counter()
-    again = load_reading(store, read_mapped([data], mapping))
+    loaders._load_columnar = lambda *a, **k: None
+    again = load_paths(store, [data], mapping=mapping)
     reload_s = time.perf_counter() - t
+    _report(args, data, db, store, gen_s, rss0, phases, total, total_cpu, summary, again,
+            reload_s, f"{n_records:,} records")
+
+
+def _report(args, data, db, store, gen_s, rss0, phases, total, total_cpu, summary, again,
+            reload_s, made: str) -> None:
+    work = data.parent
     with open("/proc/loadavg") as fh:
         load = fh.read().split()[:3]
     store.close()
@@ -154,7 +183,7 @@ def main() -> None:
     print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}; CSV {data.stat().st_size / 1e6:.0f} MB "
           f"(generated in {gen_s:.0f} s), {args.firms:,} distinct firm names; "
-          f"{n_records:,} records; RSS before loading {rss0:.0f} MB.\n")
+          f"{made}; RSS before loading {rss0:.0f} MB.\n")
     print("| phase | wall s | CPU s | rows/s (wall) | rows/s (CPU) | peak RSS (MB) |\n"
           "|---|---:|---:|---:|---:|---:|")
     for name, secs, cpu, rss in phases:

@@ -211,11 +211,19 @@ class _MappedRows:
         bound = _bind_header(mapper, str(path), header)
         if bound is None:
             raise _Unsure
-        n = table.num_rows
-        if n == 0:
+        if table.num_rows == 0:
             raise _Unsure  # "has no data rows": the row path's problem
-        cells = {col: table.column(i).combine_chunks() for col, i in bound}
-        del table
+        for start in range(0, table.num_rows, CHUNK):
+            part = table.slice(start, CHUNK)
+            self._rows(str(path), start + 2, {col: part.column(i).combine_chunks()
+                                              for col, i in bound}, part.num_rows)
+        self.rows += table.num_rows
+        self.last_rows = table.num_rows
+
+    def _rows(self, file: str, first_line: int, cells: dict, n: int) -> None:
+        """The rows of one slice of a file (``n`` rows from ``first_line``), their cells by
+        column: each spec's values worked out, then the rows assembled in order."""
+        m, mapper = self.m, self.mapper
         columns: list = []  # every spec's values, each an iterable over the rows
 
         def slot(spec, fn=None) -> int:
@@ -243,14 +251,12 @@ class _MappedRows:
         _release()
         if mapper.problems or mapper.conflicts.problems:
             raise _Unsure
-        file, row = str(path), self._row
-        for line, values in enumerate(zip(*columns), 2):
+        row = self._row
+        for line, values in enumerate(zip(*columns), first_line):
             row(file, line, values, ents, sources, deal, order, parties, deal_id)
         del columns
         if mapper.problems or mapper.conflicts.problems:
             raise _Unsure
-        self.rows += n
-        self.last_rows = n
 
     def _entity_id(self, espec, row: dict) -> str | None:
         eid = self.mapper.entity_id(espec, "", 0, row)

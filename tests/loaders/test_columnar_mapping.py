@@ -197,3 +197,17 @@ def test_features_it_does_not_evaluate_column_wise_go_row_by_row(tmp_path, monke
     assert new == old and new_state == old_state
     jsonl = shutil.copy(MAPPING_DIR / "filings.jsonl", tmp_path / "filings.jsonl")
     assert load_mapped_columnar(probe, [jsonl], MAPPING_DIR / "filings.yaml") is None
+
+
+def test_slices_of_a_few_rows_load_as_one(tmp_path, monkeypatch):
+    """Rows read and written 7 at a time: entities completed by later slices, a row
+    repeated in another slice and deals whose parties come in a later batch load as
+    in one piece."""
+    import dealgraph.loaders.columnar_mapping as columnar_mapping
+    data = _acquisitions(tmp_path / "acq.csv", 400)
+    whole = EmbeddedStore(tmp_path / "whole.db")
+    summary = load_mapped_columnar(whole, [data], ACQ_MAPPING)
+    monkeypatch.setattr(columnar_mapping, "CHUNK", 7)
+    sliced = EmbeddedStore(tmp_path / "sliced.db")
+    assert load_mapped_columnar(sliced, [data], ACQ_MAPPING) == summary
+    assert _state(sliced) == _state(whole)
