@@ -139,7 +139,7 @@ def plain_csv(path: Path, delimiter: str = ",") -> tuple[list[str], pa.Table]:
             or b"\n\r\n" in data or data.count(b"\r") != data.count(b"\r\n"):
         raise _Unsure  # blank lines, lone CRs, NULs: the row-by-row reader's business
     quoted = b'"' in data
-    if quoted and (delimiter != "," or not _QUOTED_LINES.fullmatch(data)):
+    if quoted and (delimiter != "," or not _quotes_whole(data)):
         raise _Unsure  # a quoted cell over several lines, or quotes csv reads its own way
     head, _, _ = data.partition(b"\n")
     try:
@@ -165,6 +165,20 @@ def plain_csv(path: Path, delimiter: str = ",") -> tuple[list[str], pa.Table]:
     if longest >= min(CSV_FIELD_LIMIT, MAX_TEXT):
         raise _Unsure
     return header, table  # in pyarrow's blocks: a batch's slice is combined column by column
+
+
+def _quotes_whole(data: bytes, piece: int = 1 << 20) -> bool:
+    """Whether every line of ``data`` is cells whose quotes csv and pyarrow read alike
+    (``_QUOTED_LINES``), matched a piece of whole lines at a time: one match of a file of
+    100 MB holds gigabytes of the regex engine's state. A cell quoted over two lines
+    ends a piece unclosed, so it fails as it would in one match."""
+    start, end = 0, len(data)
+    while start < end:
+        stop = data.find(b"\n", min(start + piece, end - 1)) + 1 or end
+        if not _QUOTED_LINES.fullmatch(data, start, stop):
+            return False
+        start = stop
+    return True
 
 
 class _LoadChecks:

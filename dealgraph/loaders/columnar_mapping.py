@@ -26,7 +26,6 @@ import re
 from itertools import repeat
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import LoadError
@@ -85,10 +84,12 @@ def load_mapped_columnar(store: Store, paths: list, mapping, sieve: Sieve | None
         with paused_gc(), store.writer() as load, task("loading records") as progress:
             load.model_extension = model_extension
             rows = _MappedRows(m)
-            for path in files:
-                rows.read(Path(path), delimiter)
-                progress.advance(rows.last_rows)
             checks = _LoadChecks(store, load.planner.empty)
+            for path in files:
+                for batch in rows.read(Path(path), delimiter, checks):
+                    load.write(batch)  # the sources first met in a slice of rows
+                    del batch
+                progress.advance(rows.last_rows)
             for batch in rows.batches(checks):
                 load.write(batch)
                 del batch
@@ -131,7 +132,10 @@ class _MappedRows:
         self.m = m
         self.mapper = _Mapper(m)  # for its value conversions, which are the row path's
         self.entities: dict[str, RawRecord] = {}
-        self.sources: dict[str, dict] = {}
+        # sources: the first row's values stand, so each is written with the slice of rows
+        # that first names it, and only its id is kept
+        self.sources: set[str] = set()
+        self.new_sources: list[dict] = []
         self.deals: dict[str, dict] = {}
         self.parties: list[tuple] = []  # (deal, entity, role, extra or None)
         self.party_keys: set[tuple] = set()
@@ -205,10 +209,11 @@ class _MappedRows:
         return value
 
     # -- reading -------------------------------------------------------------
-    def read(self, path: Path, delimiter: str) -> None:
-        m, mapper = self.m, self.mapper
+    def read(self, path: Path, delimiter: str, checks: _LoadChecks):
+        """Read one file a slice of rows at a time; yields the batches of the sources
+        each slice names first."""
         header, table = plain_csv(path, delimiter)
-        bound = _bind_header(mapper, str(path), header)
+        bound = _bind_header(self.mapper, str(path), header)
         if bound is None:
             raise _Unsure
         if table.num_rows == 0:
@@ -217,6 +222,9 @@ class _MappedRows:
             part = table.slice(start, CHUNK)
             self._rows(str(path), start + 2, {col: part.column(i).combine_chunks()
                                               for col, i in bound}, part.num_rows)
+            new, self.new_sources = self.new_sources, []
+            yield from self._nodes(checks, _kind("Source"), new)
+            del new
         self.rows += table.num_rows
         self.last_rows = table.num_rows
 
@@ -247,14 +255,12 @@ class _MappedRows:
         parties = [(p.entity, slot(p.role), [(k, slot(s)) for k, s in p.values.items()])
                    for p in m.parties]
         deal_id = None if m.deal_id is None else slot(m.deal_id, self._deal_id)
-        del cells
         _release()
         if mapper.problems or mapper.conflicts.problems:
             raise _Unsure
         row = self._row
         for line, values in enumerate(zip(*columns), first_line):
             row(file, line, values, ents, sources, deal, order, parties, deal_id)
-        del columns
         if mapper.problems or mapper.conflicts.problems:
             raise _Unsure
 
@@ -398,15 +404,15 @@ class _MappedRows:
             sid = "src-" + _short_hash(key)
         values["id"] = sid
         if sid not in self.sources:
-            self.sources[sid] = values
+            self.sources.add(sid)
+            self.new_sources.append(values)
         return sid
 
     # -- the records as batches ----------------------------------------------
     def batches(self, checks: _LoadChecks):
-        """Batches of nodes (sources, entities, deals) and then of party rows, with the
+        """Batches of the nodes read (entities, deals) and then of party rows, with the
         arrays ``checks`` needs for the checks that span the load."""
-        yield from self._nodes(checks, _kind("Source"), list(self.sources.values()))
-        self.sources = {}
+        self.sources = set()
         by_kind: dict[str, list] = {}
         for rec in self.entities.values():
             by_kind.setdefault(rec.kind.name, []).append(rec.values)
