@@ -473,6 +473,7 @@ class _MappedRows:
         entity_labels = frozenset(MODEL.kinds[k].label
                                   for k in MODEL.kinds["Party"].fields["entity"].ref)
         by_role: dict[str, str] = {}
+        rules = _rules_for(MODEL.kinds["Party"])  # a model extension may give parties values
         parties, self.parties = self.parties, []
         for start in range(0, len(parties), CHUNK):
             part = parties[start:start + CHUNK]
@@ -485,7 +486,10 @@ class _MappedRows:
                         text = by_role[role] = dumps({"role": role})
                 else:
                     props = {"role": role, **extra}
-                    text = dumps({k: props[k] for k in props_order if k in props})
+                    props = {k: props[k] for k in props_order if k in props}
+                    if any(rule.broken(props) for rule in rules):
+                        raise _Unsure  # an error or a warning: the row-by-row path words it
+                    text = dumps(props)
                 rows.add((eid, party_rel, did, role, text))
                 deals.append(did)
                 entities.append(eid)

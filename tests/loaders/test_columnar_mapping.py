@@ -101,6 +101,19 @@ def test_mapping_fixtures_load_column_wise_as_row_by_row(tmp_path, monkeypatch, 
     assert new_state == old_state
 
 
+@pytest.mark.parametrize("data,mapping", [
+    ("bank-filings/filings.csv", "bank-filings/filings.yaml"),  # a model extension, conflicts
+    ("rows/transforms.csv", "rows/transforms.yaml"),  # templates naming mapped values
+    ("rows/permalinks.csv", "rows/acquisitions.yaml"),  # ids that are not ids
+    ("rows/acquisitions.csv", "rows/acquisitions.yaml"),  # broken rows
+])
+def test_mapping_fixtures_it_refuses_load_as_row_by_row(tmp_path, monkeypatch, data, mapping):
+    data, mapping = MAPPING_DIR.parent / data, MAPPING_DIR.parent / mapping
+    (new, new_state), (old, old_state) = _both(tmp_path, [data], mapping, monkeypatch)
+    assert new == old
+    assert new_state == old_state
+
+
 def test_a_generated_file_loads_the_same_and_again_changes_nothing(tmp_path, monkeypatch):
     data = _acquisitions(tmp_path / "acq.csv", 3_000)
     new = EmbeddedStore(tmp_path / "new.db")
