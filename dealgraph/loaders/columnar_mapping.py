@@ -33,7 +33,7 @@ from ..graph.model import MODEL, Kind
 from ..graph.plan import dumps
 from ..graph.records import ApplySummary, Batch, Node
 from ..graph.store import Store, paused_gc
-from ..graph.values import ValueProblem, parse_value
+from ..graph.values import MAX_TEXT, ValueProblem, parse_value
 from ..report import task
 from .columnar import (_PATTERNS, CHUNK, _all, _LoadChecks, _release, _strings, _Unsure,
                        plain_csv)
@@ -120,9 +120,6 @@ class _Column:
 
     def __init__(self, values: list | None = None, same=None):
         self.values, self.same = values, same
-
-    def __getitem__(self, i: int):
-        return self.same if self.values is None else self.values[i]
 
 
 class _MappedRows:
@@ -352,6 +349,8 @@ class _MappedRows:
                     names.append(nm)
             kind = str(values.get("kind", "deal")).replace("_", " ")
             values["title"] = f"{' – '.join(names)} ({kind})"
+            if len(values["title"]) > MAX_TEXT:
+                raise _Unsure
         by_column = deal_id is not None
         did = row[deal_id] if by_column else m.deal_prefix + _deal_hash(values, row_parties)
         rec = self.deals.get(did)
@@ -456,6 +455,8 @@ class _MappedRows:
                             raise _Unsure
                         rows.add((nid, field.rel, ref, "", "{}"))
             id_array = _strings(ids)
+            if not _all(pc.match_substring_regex(id_array, _PATTERNS["id"])):
+                raise _Unsure  # a source id column holding something that is not an id
             checks.ids.setdefault(label, []).append(id_array)
             if label == "Deal":
                 checks.deals.append(id_array)

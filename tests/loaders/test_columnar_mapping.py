@@ -224,3 +224,17 @@ def test_slices_of_a_few_rows_load_as_one(tmp_path, monkeypatch):
     sliced = EmbeddedStore(tmp_path / "sliced.db")
     assert load_mapped_columnar(sliced, [data], ACQ_MAPPING) == summary
     assert _state(sliced) == _state(whole)
+
+
+def test_a_source_id_column_that_is_not_an_id_goes_row_by_row(tmp_path, monkeypatch):
+    """Source ids from a column are taken raw by the mapper; the validator then refuses
+    one that is not an id, and so must the columnar path."""
+    data = _acquisitions(tmp_path / "acq.csv", 200, change=_edit({3: {"Source": "not an id"}}))
+    mapping = tmp_path / "ids.yaml"
+    mapping.write_text(ACQ_MAPPING.read_text(encoding="utf-8").replace(
+        "  url: {column: Source}", "  id: {column: Source}\n  title: {column: Target}"),
+        encoding="utf-8")
+    assert load_mapped_columnar(EmbeddedStore(tmp_path / "probe.db"), [data], mapping) is None
+    (new, new_state), (old, old_state) = _both(tmp_path, [data], mapping, monkeypatch)
+    assert new == old and isinstance(new, list)
+    assert new_state == old_state
