@@ -178,7 +178,8 @@ def load_paths(store: Store, paths: list, input_format: str = "native",
                                   store_ext)
         problems: list[Problem] = []
         sieve = Sieve()
-        summary = _load_columnar(store, paths, input_format, mapping, sieve, store_ext)
+        summary = _load_columnar(store, paths, input_format, mapping, sieve, store_ext,
+                                 strict)
         if summary is not None:  # a clean native CSV dataset, loaded column-wise
             return summary
         try:
@@ -242,7 +243,7 @@ COLUMNAR_MIN_BYTES = 1_000_000
 
 
 def _load_columnar(store: Store, paths: list, input_format: str, mapping, sieve: Sieve,
-                   model_extension) -> ApplySummary | None:
+                   model_extension, strict: bool = False) -> ApplySummary | None:
     """The load done column-wise (``columnar.load_columnar``, or for a mapping
     ``columnar_mapping.load_mapped_columnar``) if ``paths`` are CSV files of at least
     COLUMNAR_MIN_BYTES and that path can vouch for them; else None and nothing
@@ -251,7 +252,7 @@ def _load_columnar(store: Store, paths: list, input_format: str, mapping, sieve:
         return None
     if mapping is not None:
         from .columnar_mapping import load_mapped_columnar
-        summary = load_mapped_columnar(store, paths, mapping, sieve, model_extension)
+        summary = load_mapped_columnar(store, paths, mapping, sieve, model_extension, strict)
     else:
         from .columnar import load_columnar
         summary = load_columnar(store, paths, sieve, model_extension)
@@ -353,7 +354,8 @@ def _load_skipping(store: Store, paths: list, input_format: str, mapping, strict
     with _spooled(paths) as (files, names):
         sieve = Sieve()
         # a clean dataset has no row to set aside: the columnar path loads it if it can
-        summary = _load_columnar(store, files, input_format, mapping, sieve, model_extension)
+        summary = _load_columnar(store, files, input_format, mapping, sieve, model_extension,
+                                 strict)
         reasons: dict = {}
         if summary is None:
             try:

@@ -60,10 +60,14 @@ _SIMPLE_URL = re.compile(r"https?://([A-Za-z0-9.-]+)(?::[0-9]*)?(?:[/?#]|$)")
 
 
 def load_mapped_columnar(store: Store, paths: list, mapping, sieve: Sieve | None = None,
-                         model_extension=None) -> ApplySummary | None:
+                         model_extension=None, strict: bool = False) -> ApplySummary | None:
     """Load the CSV files ``paths`` through ``mapping`` into ``store`` column-wise, in one
     atomic write, as ``load_paths`` would; None (nothing written) if this path cannot
-    prove the load clean — the caller then runs the row-by-row load."""
+    prove the load clean — the caller then runs the row-by-row load.
+
+    Rows that disagree about an entity (``Conflicts``) are merged as the row mapper
+    merges them, in the same order, so their warnings are the summary's warnings;
+    ``strict`` (where they are errors) leaves such a load to the row-by-row path."""
     if getattr(store, "backend", None) != "embedded" or (sieve is not None and sieve.skip):
         return None
     try:
@@ -83,7 +87,7 @@ def load_mapped_columnar(store: Store, paths: list, mapping, sieve: Sieve | None
     try:
         with paused_gc(), store.writer() as load, task("loading records") as progress:
             load.model_extension = model_extension
-            rows = _MappedRows(m)
+            rows = _MappedRows(m, strict)
             checks = _LoadChecks(store, load.planner.empty)
             for path in files:
                 for batch in rows.read(Path(path), delimiter, checks):
@@ -100,6 +104,7 @@ def load_mapped_columnar(store: Store, paths: list, mapping, sieve: Sieve | None
     if sieve is not None:
         sieve.files.update(str(p) for p in files)
         sieve.rows += rows.rows
+    summary.warnings = list(rows.mapper.conflicts.problems)
     return summary
 
 
@@ -125,8 +130,9 @@ class _Column:
 class _MappedRows:
     """The records of the files read so far, deduplicated as the row mapper does."""
 
-    def __init__(self, m: Mapping):
+    def __init__(self, m: Mapping, strict: bool = False):
         self.m = m
+        self.strict = strict
         self.mapper = _Mapper(m)  # for its value conversions, which are the row path's
         self.entities: dict[str, RawRecord] = {}
         # sources: the first row's values stand, so each is written with the slice of rows
@@ -253,13 +259,20 @@ class _MappedRows:
                    for p in m.parties]
         deal_id = None if m.deal_id is None else slot(m.deal_id, self._deal_id)
         _release()
-        if mapper.problems or mapper.conflicts.problems:
+        if mapper.problems or self._conflicts_refused():
             raise _Unsure
         row = self._row
         for line, values in enumerate(zip(*columns), first_line):
             row(file, line, values, ents, sources, deal, order, parties, deal_id)
-        if mapper.problems or mapper.conflicts.problems:
+        if mapper.problems or self._conflicts_refused():
             raise _Unsure
+
+    def _conflicts_refused(self) -> bool:
+        """Whether rows disagreed in a way the row-by-row path must report: an error
+        (``on_conflict: error``), or any conflict under ``strict``."""
+        problems = self.mapper.conflicts.problems
+        return bool(problems) and (self.strict
+                                   or any(p.severity != "warning" for p in problems))
 
     def _entity_id(self, espec, row: dict) -> str | None:
         eid = self.mapper.entity_id(espec, "", 0, row)

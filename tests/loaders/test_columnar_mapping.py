@@ -21,7 +21,10 @@ from ..conftest import store_state
 
 MAPPING_DIR = Path(__file__).parent.parent / "data" / "mapping"
 ACQ_MAPPING = MAPPING_DIR / "acquisitions.yaml"
-FIXTURES = [("acquisitions.csv", "acquisitions.yaml"), ("filings.csv", "filings.yaml")]
+DATA = MAPPING_DIR.parent
+FIXTURES = [("mapping/acquisitions.csv", "mapping/acquisitions.yaml"),
+            ("mapping/filings.csv", "mapping/filings.yaml"),
+            ("bank-filings/filings.csv", "bank-filings/filings.yaml")]  # extension, conflicts
 
 
 def _state(store: EmbeddedStore):
@@ -52,6 +55,19 @@ def _both(tmp_path, paths, mapping, monkeypatch, first=None, **options):
         out.append((outcome, _state(store)))
         store.close()
     return out
+
+
+def _taken(tmp_path, paths, mapping, monkeypatch) -> bool:
+    """Whether load_paths (which first puts a mapping's model extension in use) loads
+    ``paths`` column-wise."""
+    import dealgraph.loaders.columnar_mapping as columnar_mapping
+    answers = []
+    real = columnar_mapping.load_mapped_columnar
+    with monkeypatch.context() as m:
+        m.setattr(columnar_mapping, "load_mapped_columnar",
+                  lambda *a, **k: answers.append(real(*a, **k)) or answers[-1])
+        _load(EmbeddedStore(tmp_path / "taken.db"), paths, mapping, True, monkeypatch)
+    return answers != [] and answers[0] is not None
 
 
 def _acquisitions(path: Path, rows: int, seed: int = 3, change=None) -> Path:
@@ -93,22 +109,20 @@ def _acquisitions(path: Path, rows: int, seed: int = 3, change=None) -> Path:
 
 @pytest.mark.parametrize("data,mapping", FIXTURES)
 def test_mapping_fixtures_load_column_wise_as_row_by_row(tmp_path, monkeypatch, data, mapping):
-    paths, mapping = [MAPPING_DIR / data], MAPPING_DIR / mapping
-    assert load_mapped_columnar(EmbeddedStore(tmp_path / "probe.db"), paths, mapping) \
-        is not None  # the columnar path takes it
+    paths, mapping = [DATA / data], DATA / mapping
+    assert _taken(tmp_path, paths, mapping, monkeypatch)
     (new, new_state), (old, old_state) = _both(tmp_path, paths, mapping, monkeypatch)
     assert new == old and not isinstance(new, list)
     assert new_state == old_state
 
 
 @pytest.mark.parametrize("data,mapping", [
-    ("bank-filings/filings.csv", "bank-filings/filings.yaml"),  # a model extension, conflicts
     ("rows/transforms.csv", "rows/transforms.yaml"),  # templates naming mapped values
     ("rows/permalinks.csv", "rows/acquisitions.yaml"),  # ids that are not ids
     ("rows/acquisitions.csv", "rows/acquisitions.yaml"),  # broken rows
 ])
 def test_mapping_fixtures_it_refuses_load_as_row_by_row(tmp_path, monkeypatch, data, mapping):
-    data, mapping = MAPPING_DIR.parent / data, MAPPING_DIR.parent / mapping
+    data, mapping = DATA / data, DATA / mapping
     (new, new_state), (old, old_state) = _both(tmp_path, [data], mapping, monkeypatch)
     assert new == old
     assert new_state == old_state
@@ -236,5 +250,36 @@ def test_a_source_id_column_that_is_not_an_id_goes_row_by_row(tmp_path, monkeypa
         encoding="utf-8")
     assert load_mapped_columnar(EmbeddedStore(tmp_path / "probe.db"), [data], mapping) is None
     (new, new_state), (old, old_state) = _both(tmp_path, [data], mapping, monkeypatch)
+    assert new == old and isinstance(new, list)
+    assert new_state == old_state
+
+
+CONFLICTS = _edit({11: {"Acquirer": "Firm 0001 Holdings", "Acquirer Country": "JP"},
+                   12: {"Acquirer": "Firm 0001 Holdings", "Acquirer Country": "FR"},
+                   40: {"Target": "FIRM 0002 HOLDINGS"},  # same slug: an alias
+                   41: {"Target": "Firm 0002 Holdings", "Target Sector": "optics"}})
+
+
+def test_rows_that_disagree_load_column_wise_with_the_same_warnings(tmp_path, monkeypatch):
+    """Conflicts are merged in row order by the row mapper's own rule, so a real export
+    whose rows disagree about a firm still loads column-wise, with the same warnings
+    (file, line, field, message) in the same order."""
+    data = _acquisitions(tmp_path / "acq.csv", 300, change=CONFLICTS)
+    probe = load_mapped_columnar(EmbeddedStore(tmp_path / "probe.db"), [data], ACQ_MAPPING)
+    assert probe is not None and {p.code for p in probe.warnings} >= {
+        "conflict-country", "conflict-name"}
+    (new, new_state), (old, old_state) = _both(tmp_path, [data], ACQ_MAPPING, monkeypatch)
+    assert new == old and new.warnings == old.warnings
+    assert [(p.file, p.line, p.field, p.message) for p in new.warnings] == \
+        [(p.file, p.line, p.field, p.message) for p in old.warnings]
+    assert new_state == old_state
+
+
+def test_under_strict_rows_that_disagree_go_row_by_row(tmp_path, monkeypatch):
+    data = _acquisitions(tmp_path / "acq.csv", 300, change=CONFLICTS)
+    assert load_mapped_columnar(EmbeddedStore(tmp_path / "probe.db"), [data], ACQ_MAPPING,
+                                strict=True) is None
+    (new, new_state), (old, old_state) = _both(tmp_path, [data], ACQ_MAPPING, monkeypatch,
+                                               strict=True)
     assert new == old and isinstance(new, list)
     assert new_state == old_state
