@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 
-from ..errors import LoadError
+from ..errors import LoadError, Problem
 from ..graph.model import MODEL, Kind
 from ..graph.plan import dumps
 from ..graph.records import ApplySummary, Batch, Node
@@ -104,7 +104,7 @@ def load_mapped_columnar(store: Store, paths: list, mapping, sieve: Sieve | None
     if sieve is not None:
         sieve.files.update(str(p) for p in files)
         sieve.rows += rows.rows
-    summary.warnings = list(rows.mapper.conflicts.problems)
+    summary.warnings = rows.warnings + rows.mapper.conflicts.problems
     return summary
 
 
@@ -127,12 +127,28 @@ class _Column:
         self.values, self.same = values, same
 
 
+class _Dropped:
+    """A value the row mapper drops with a warning (an implausible date): reported for
+    every row that has it, at that row, where the row mapper reports it."""
+
+    __slots__ = ("problem",)
+
+    def __init__(self, problem):
+        self.problem = problem
+
+    def report(self, warnings: list, file: str, line: int) -> None:
+        p = self.problem
+        warnings.append(Problem.warning(file, line, p.field, p.message, p.code))
+        return None
+
+
 class _MappedRows:
     """The records of the files read so far, deduplicated as the row mapper does."""
 
     def __init__(self, m: Mapping, strict: bool = False):
         self.m = m
         self.strict = strict
+        self.warnings: list = []  # the row mapper's warnings, in its order
         self.mapper = _Mapper(m)  # for its value conversions, which are the row path's
         self.entities: dict[str, RawRecord] = {}
         # sources: the first row's values stand, so each is written with the slice of rows
@@ -192,8 +208,13 @@ class _MappedRows:
 
     def _checked(self, spec: ValueSpec, value):
         """``value`` if the validator would keep it as it is (it parses every value
-        again); else _Unsure. Problems the mapper reported also end here."""
-        if self.mapper.problems:
+        again); else _Unsure. A value the mapper dropped with a warning (an implausible
+        date) is a _Dropped, for the rows to report where the row mapper would; any
+        other problem the mapper reported ends the columnar load."""
+        problems = self.mapper.problems
+        if problems:
+            if len(problems) == 1 and problems[0].severity == "warning":
+                return _Dropped(problems.pop())
             raise _Unsure
         if value is None:
             return None
@@ -269,10 +290,11 @@ class _MappedRows:
 
     def _conflicts_refused(self) -> bool:
         """Whether rows disagreed in a way the row-by-row path must report: an error
-        (``on_conflict: error``), or any conflict under ``strict``."""
+        (``on_conflict: error``), or any conflict or dropped value under ``strict``."""
         problems = self.mapper.conflicts.problems
-        return bool(problems) and (self.strict
-                                   or any(p.severity != "warning" for p in problems))
+        if self.strict:
+            return bool(problems or self.warnings)
+        return any(p.severity != "warning" for p in problems)
 
     def _entity_id(self, espec, row: dict) -> str | None:
         eid = self.mapper.entity_id(espec, "", 0, row)
@@ -316,6 +338,9 @@ class _MappedRows:
                 value = row[col]
                 if value is None:
                     continue
+                if value.__class__ is _Dropped:
+                    value.report(self.warnings, file, line)
+                    continue
                 have = values.get(fname)
                 if have is None:
                     values[fname] = list(value) if value.__class__ is list else value
@@ -327,6 +352,8 @@ class _MappedRows:
             values = {}
             for key, col in specs:
                 v = row[col]
+                if v.__class__ is _Dropped:
+                    v = v.report(self.warnings, file, line)
                 if v is not None:
                     values[key] = v
             sid = self._source(values)
@@ -335,6 +362,8 @@ class _MappedRows:
         values = {}
         for fname, col in deal:
             v = row[col]
+            if v.__class__ is _Dropped:
+                v = v.report(self.warnings, file, line)
             if v is not None:
                 values[fname] = v
         values = {f: values[f] for f in order if f in values}
@@ -344,11 +373,13 @@ class _MappedRows:
             if eid is None:
                 continue
             role = row[role_col]
-            if role is None:
+            if role is None or role.__class__ is _Dropped:
                 raise _Unsure  # "role of ... is empty"
             extra = None
             for key, col in extras:
                 v = row[col]
+                if v.__class__ is _Dropped:
+                    v = v.report(self.warnings, file, line)
                 if v is not None:
                     if extra is None:
                         extra = {}

@@ -257,17 +257,22 @@ def test_a_source_id_column_that_is_not_an_id_goes_row_by_row(tmp_path, monkeypa
 CONFLICTS = _edit({11: {"Acquirer": "Firm 0001 Holdings", "Acquirer Country": "JP"},
                    12: {"Acquirer": "Firm 0001 Holdings", "Acquirer Country": "FR"},
                    40: {"Target": "FIRM 0002 HOLDINGS"},  # same slug: an alias
-                   41: {"Target": "Firm 0002 Holdings", "Target Sector": "optics"}})
+                   41: {"Target": "Firm 0002 Holdings", "Target Sector": "optics"},
+                   # implausible years: the date dropped with a warning on each row
+                   50: {"Announced": "Mar 5, 1201"}, 90: {"Announced": "Mar 5, 1201"},
+                   91: {"Announced": "Jan 1, 2999"}})
 
 
 def test_rows_that_disagree_load_column_wise_with_the_same_warnings(tmp_path, monkeypatch):
-    """Conflicts are merged in row order by the row mapper's own rule, so a real export
-    whose rows disagree about a firm still loads column-wise, with the same warnings
+    """Conflicts are merged in row order by the row mapper's own rule and implausible
+    dates dropped on each row that has one, so a real export whose rows disagree about
+    a firm, with a few impossible years, still loads column-wise, with the same warnings
     (file, line, field, message) in the same order."""
     data = _acquisitions(tmp_path / "acq.csv", 300, change=CONFLICTS)
     probe = load_mapped_columnar(EmbeddedStore(tmp_path / "probe.db"), [data], ACQ_MAPPING)
     assert probe is not None and {p.code for p in probe.warnings} >= {
-        "conflict-country", "conflict-name"}
+        "conflict-country", "conflict-name", "implausible-date"}
+    assert sum(p.code == "implausible-date" for p in probe.warnings) == 3
     (new, new_state), (old, old_state) = _both(tmp_path, [data], ACQ_MAPPING, monkeypatch)
     assert new == old and new.warnings == old.warnings
     assert [(p.file, p.line, p.field, p.message) for p in new.warnings] == \
