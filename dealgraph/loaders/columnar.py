@@ -105,10 +105,15 @@ def load_columnar(store: Store, paths: list, sieve: Sieve | None = None,
             summary = load.commit()
     except _Unsure:
         return None
+    counted(sieve, files, rows)
+    return summary
+
+
+def counted(sieve: Sieve | None, files: list, rows: int) -> None:
+    """Note in ``sieve`` what a columnar load read, as the row-by-row readers do."""
     if sieve is not None:
         sieve.files.update(str(p) for p in files)
         sieve.rows += rows
-    return summary
 
 
 def _read_table(path: Path, kind: Kind) -> pa.Table:

@@ -22,7 +22,6 @@ back and runs the row-by-row path, which says what is wrong in its usual words.
 
 from __future__ import annotations
 
-import re
 from itertools import repeat
 from pathlib import Path
 
@@ -36,12 +35,11 @@ from ..graph.store import Store, paused_gc
 from ..graph.values import MAX_TEXT, ValueProblem, parse_value
 from ..report import task
 from .columnar import (_PATTERNS, CHUNK, _all, _LoadChecks, _release, _strings, _Unsure,
-                       plain_csv)
+                       counted, plain_csv)
 from .compiler import Mapping, ValueSpec, _kind, read_mapping
 from .conflicts import DEFAULT_RULE
 from .parse import slug
-from .mapper import (DATA_SUFFIXES, _Mapper, _bind_header, _deal_hash, _file_format, _host,
-                     _short_hash)
+from .mapper import DATA_SUFFIXES, _bind_header, _deal_hash, _file_format, _Mapper, source_id
 from .reading import RawRecord, data_files
 from .rows import Sieve, base_suffix
 from .validate import _rules_for
@@ -55,8 +53,6 @@ _UTF8_SIG = ("utf-8-sig", "utf_8_sig")
 _AS_WRITTEN = {"text": _PATTERNS["text"], "url": _PATTERNS["url"], "id": _PATTERNS["id"],
                "ref": _PATTERNS["ref"]}
 _MISSING = object()
-# a URL whose host urlparse(url).hostname gives as the text between // and the port
-_SIMPLE_URL = re.compile(r"https?://([A-Za-z0-9.-]+)(?::[0-9]*)?(?:[/?#]|$)")
 
 
 def load_mapped_columnar(store: Store, paths: list, mapping, sieve: Sieve | None = None,
@@ -101,9 +97,7 @@ def load_mapped_columnar(store: Store, paths: list, mapping, sieve: Sieve | None
             summary = load.commit()
     except _Unsure:
         return None
-    if sieve is not None:
-        sieve.files.update(str(p) for p in files)
-        sieve.rows += rows.rows
+    counted(sieve, files, rows.rows)
     summary.warnings = rows.warnings + rows.mapper.conflicts.problems
     return summary
 
@@ -428,25 +422,8 @@ class _MappedRows:
 
     def _source(self, values: dict) -> str | None:
         """The id of the row's source made of ``values`` (as ``_Mapper.source``)."""
-        if "url" not in values and "title" not in values and "id" not in values:
-            return None
-        if "title" not in values:
-            values["title"] = values.get("url") or values.get("publisher")
-        if "publisher" not in values and "url" in values:
-            url = values["url"]
-            simple = _SIMPLE_URL.match(url)
-            host = simple.group(1).lower() if simple else _host(url)
-            if host and host.startswith("www."):
-                host = host[4:]
-            if host:
-                values["publisher"] = host
-        if "id" in values:
-            sid = str(values["id"]).strip()
-        else:
-            key = values.get("url") or f"{values.get('publisher')}|{values.get('title')}"
-            sid = "src-" + _short_hash(key)
-        values["id"] = sid
-        if sid not in self.sources:
+        sid = source_id(values)
+        if sid is not None and sid not in self.sources:
             self.sources.add(sid)
             self.new_sources.append(values)
         return sid

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -37,12 +38,42 @@ def _id_fix(text: str) -> str:
     return "; make an id of it with `slug: true`, or fix it with a `transform` (docs/mapping.md)"
 
 
+# a URL whose host urlparse(url).hostname gives as the text between // and the port
+_SIMPLE_URL = re.compile(r"https?://([A-Za-z0-9.-]+)(?::[0-9]*)?(?:[/?#]|$)")
+
+
 def _host(url: str) -> str | None:
-    try:
-        host = urlparse(url).hostname
-    except ValueError:
-        return None
+    simple = _SIMPLE_URL.match(url)
+    if simple:
+        host = simple.group(1).lower()
+    else:
+        try:
+            host = urlparse(url).hostname
+        except ValueError:
+            return None
     return host[4:] if host and host.startswith("www.") else host
+
+
+def source_id(values: dict) -> str | None:
+    """The id of the source a row's mapped ``values`` make (None if they name none),
+    completing them: the title defaults to the URL (or publisher), the publisher to
+    the URL's host; the id is the ``id`` value, else a hash of the URL (or of publisher
+    and title)."""
+    if not any(k in values for k in ("url", "title", "id")):
+        return None
+    if "title" not in values:
+        values["title"] = values.get("url") or values.get("publisher")
+    if "publisher" not in values and "url" in values:
+        host = _host(values["url"])
+        if host:
+            values["publisher"] = host
+    if "id" in values:
+        sid = str(values["id"]).strip()
+    else:
+        key = values.get("url") or f"{values.get('publisher')}|{values.get('title')}"
+        sid = "src-" + _short_hash(key)
+    values["id"] = sid
+    return sid
 
 
 def _deal_hash(values: dict, parties: list) -> str:
@@ -308,20 +339,9 @@ class _Mapper:
             v = self.value(spec, file, line, cells, ids) if key != "id" else self.raw(spec, cells)
             if v is not None:
                 values[key] = v
-        if not any(k in values for k in ("url", "title", "id")):
+        sid = source_id(values)
+        if sid is None:
             return None
-        if "title" not in values:
-            values["title"] = values.get("url") or values.get("publisher")
-        if "publisher" not in values and "url" in values:
-            host = _host(values["url"])
-            if host:
-                values["publisher"] = host
-        if "id" in values:
-            sid = str(values["id"]).strip()
-        else:
-            key = values.get("url") or f"{values.get('publisher')}|{values.get('title')}"
-            sid = "src-" + _short_hash(key)
-        values["id"] = sid
         if sid not in self.sources:
             self.sources[sid] = RawRecord(_kind("Source"), file, line, values)
         return sid

@@ -345,3 +345,23 @@ def test_docs_show_the_sample_mappings_and_csv_headers_verbatim(mdir):
             f"docs/mapping.md: bank-filings/{name} is stale"
     head = "\n".join((conflicts / "filings.csv").read_text().splitlines()[:3])
     assert head in doc, "docs/mapping.md: the first lines of bank-filings/filings.csv are stale"
+
+
+@pytest.mark.parametrize("url", [
+    "https://www.News.Example.org/deal/1", "http://example.org", "https://a.b:8080/x?y#z",
+    "https://a.b:80x/", "https://user:pw@host.example/x", "HTTPS://Upper.Example/x",
+    "https://[::1]:80/x", "https://www.", "https://xn--bcher-kva.example/ä", "ftp://f.example/",
+    "https://a.b?q=1", "https://a.b#frag", "https://a_b.example/"])
+def test_a_sources_publisher_is_the_host_urlparse_gives(url):
+    """The publisher of a source without one is the URL's host (``www.`` dropped); the
+    quick pattern for plain URLs gives what urlparse gives."""
+    from urllib.parse import urlparse
+
+    from dealgraph.loaders.mapper import _host
+    try:
+        want = urlparse(url).hostname
+    except ValueError:
+        want = None
+    if want and want.startswith("www."):
+        want = want[4:]
+    assert _host(url) == want
