@@ -39,7 +39,8 @@ from .columnar import (_PATTERNS, CHUNK, _all, _LoadChecks, _release, _strings, 
 from .compiler import Mapping, ValueSpec, _kind, read_mapping
 from .conflicts import DEFAULT_RULE
 from .parse import slug
-from .mapper import DATA_SUFFIXES, _bind_header, _deal_hash, _file_format, _Mapper, source_id
+from .mapper import (DATA_SUFFIXES, _bind_header, _deal_hash, _file_format, _Mapper,
+                     default_title, source_id)
 from .reading import RawRecord, data_files
 from .rows import Sieve, base_suffix
 from .validate import _rules_for
@@ -380,13 +381,7 @@ class _MappedRows:
                     extra[key] = v
             row_parties.append((eid, role, extra))
         if "title" not in values and row_parties:
-            names = []
-            for eid, _, _ in row_parties:
-                nm = entities[eid].values.get("name", eid)
-                if nm not in names:
-                    names.append(nm)
-            kind = str(values.get("kind", "deal")).replace("_", " ")
-            values["title"] = f"{' – '.join(names)} ({kind})"
+            values["title"] = default_title(values, row_parties, entities)
             if len(values["title"]) > MAX_TEXT:
                 raise _Unsure
         by_column = deal_id is not None

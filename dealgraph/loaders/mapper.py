@@ -54,6 +54,18 @@ def _host(url: str) -> str | None:
     return host[4:] if host and host.startswith("www.") else host
 
 
+def default_title(values: dict, parties: list, entities: dict) -> str:
+    """The title of a deal whose mapping gives none: its parties' names (as their
+    records have them so far) and its kind, "Acme – Globex (acquisition)"."""
+    names = []
+    for eid, _, _ in parties:
+        name = entities[eid].values.get("name", eid)
+        if name not in names:
+            names.append(name)
+    kind = str(values.get("kind", "deal")).replace("_", " ")
+    return f"{' – '.join(names)} ({kind})"
+
+
 def source_id(values: dict) -> str | None:
     """The id of the source a row's mapped ``values`` make (None if they name none),
     completing them: the title defaults to the URL (or publisher), the publisher to
@@ -375,13 +387,7 @@ class _Mapper:
                     extra[key] = v
             parties.append((eid, role, extra))
         if "title" not in values and parties:
-            names = []
-            for eid, _, _ in parties:
-                n = self.entities[eid].values.get("name", eid)
-                if n not in names:
-                    names.append(n)
-            kind = str(values.get("kind", "deal")).replace("_", " ")
-            values["title"] = f"{' – '.join(names)} ({kind})"
+            values["title"] = default_title(values, parties, self.entities)
         if self.m.deal_id is not None:
             raw = self.raw(self.m.deal_id, cells)
             if raw is None:
