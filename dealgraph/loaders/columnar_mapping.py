@@ -445,7 +445,7 @@ class _MappedRows:
 
     def _nodes(self, checks: _LoadChecks, kind: Kind, records: list[dict]):
         label = kind.label
-        required = [r for r in kind.required if r != "id"]
+        required = frozenset(kind.required) | {"id"}
         props_of = frozenset(f.name for f in kind.prop_fields)
         rel_fields = kind.rel_fields
         rules = _rules_for(kind)
@@ -453,7 +453,7 @@ class _MappedRows:
             part = records[start:start + CHUNK]
             nodes, rows, ids = [], set(), []
             for values in part:
-                if any(r not in values for r in required):
+                if not required <= values.keys():
                     raise _Unsure
                 nid = values["id"]
                 ids.append(nid)

@@ -288,3 +288,20 @@ def test_under_strict_rows_that_disagree_go_row_by_row(tmp_path, monkeypatch):
                                                strict=True)
     assert new == old and isinstance(new, list)
     assert new_state == old_state
+
+
+def test_a_record_without_a_required_field_goes_row_by_row(tmp_path, monkeypatch):
+    """A bank known by its BIC alone (no name in any row) is a Firm without a name: the
+    validator refuses it, so the columnar path must not store it."""
+    rows = list(csv.DictReader(open(MAPPING_DIR / "filings.csv", encoding="utf-8")))
+    rows[0].update(counterparty_bank="", counterparty_bic="NEWBANK22")
+    data = tmp_path / "filings.csv"
+    with open(data, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    mapping = MAPPING_DIR / "filings.yaml"
+    assert not _taken(tmp_path, [data], mapping, monkeypatch)
+    (new, new_state), (old, old_state) = _both(tmp_path, [data], mapping, monkeypatch)
+    assert new == old and isinstance(new, list) and "is required" in new[0][3]
+    assert new_state == old_state
