@@ -107,8 +107,12 @@ def _supported(m: Mapping) -> bool:
     """Whether every spec of the mapping can be evaluated column by column."""
     if m.encoding.lower() not in _UTF8_SIG or m.deal is None:
         return False
+    in_deal = {id(spec) for spec in m.deal.values()}
     for spec in m.specs():
-        if spec.source == "entity" or (spec.source == "template" and spec.mapped):
+        # a template naming mapped values ({target.name}) is filled row by row, after the
+        # row's entities: only the deal's (the row mapper fills those last too)
+        if spec.source == "entity" or (spec.source == "template" and spec.mapped
+                                       and id(spec) not in in_deal):
             return False
     return all(e.kind.is_node for e in m.entities.values())
 
@@ -145,7 +149,7 @@ class _MappedRows:
         self.strict = strict
         self.warnings: list = []  # the row mapper's warnings, in its order
         self.mapper = _Mapper(m)  # for its value conversions, which are the row path's
-        self.entities: dict[str, RawRecord] = {}
+        self.entities: dict[str, RawRecord] = self.mapper.entities  # {target.name} reads them
         # sources: the first row's values stand, so each is written with the slice of rows
         # that first names it, and only its id is kept
         self.sources: set[str] = set()
@@ -253,6 +257,10 @@ class _MappedRows:
         m, mapper = self.m, self.mapper
         columns: list = []  # every spec's values, each an iterable over the rows
 
+        def raw(column: str) -> int:
+            columns.append(cells[column].to_pylist())
+            return len(columns) - 1
+
         def slot(spec, fn=None) -> int:
             col = self._column(spec, cells, n, fn)
             columns.append(repeat(col.same, n) if col.values is None else col.values)
@@ -268,8 +276,10 @@ class _MappedRows:
                                (lambda row, s=spec: mapper.raw(s, row))))
                     for key, spec in s.items()] for s in m.sources]
         # templates last, so that they can name the deal's other mapped values
-        deal = [(fname, slot(spec)) for fname, spec in
-                sorted(m.deal.items(), key=lambda kv: kv[1].source == "template")]
+        deal = [(fname, slot(spec), None, None) if not spec.mapped else
+                (fname, None, spec, [(c, raw(c)) for c in spec.columns])
+                for fname, spec in sorted(m.deal.items(),
+                                          key=lambda kv: kv[1].source == "template")]
         order = list(m.deal)
         parties = [(p.entity, slot(p.role), [(k, slot(s)) for k, s in p.values.items()])
                    for p in m.parties]
@@ -355,8 +365,11 @@ class _MappedRows:
             if sid is not None:
                 row_sources.append(sid)
         values = {}
-        for fname, col in deal:
-            v = row[col]
+        for fname, col, spec, raw_cols in deal:
+            if col is None:  # a template naming mapped values: this row's
+                v = self._mapped_template(spec, file, line, row, raw_cols, ids, values)
+            else:
+                v = row[col]
             if v.__class__ is _Dropped:
                 v = v.report(self.warnings, file, line)
             if v is not None:
@@ -414,6 +427,15 @@ class _MappedRows:
             if by_column:
                 self.party_keys.add(key)
             self.parties.append((did, eid, role, extra))
+
+    def _mapped_template(self, spec: ValueSpec, file: str, line: int, row: tuple,
+                         raw_cols: list, ids: dict, deal_values: dict):
+        """A deal template naming mapped values, filled as the row mapper fills it: from
+        the row's entities as merged so far and the deal's values before it."""
+        mapper = self.mapper
+        mapper.row_ids, mapper.row_deal = ids, deal_values
+        return self._checked(spec, mapper.value(spec, file, line,
+                                                {c: row[k] for c, k in raw_cols}, ids))
 
     def _source(self, values: dict) -> str | None:
         """The id of the row's source made of ``values`` (as ``_Mapper.source``)."""

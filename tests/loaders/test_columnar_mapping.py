@@ -208,14 +208,36 @@ def test_a_clean_file_with_skip_bad_rows_counts_its_rows(tmp_path, monkeypatch):
     assert outcomes[0] == outcomes[1] and outcomes[0].rows_loaded == 304  # 4 rows twice
 
 
+def test_a_deal_template_naming_mapped_values_loads_column_wise(tmp_path, monkeypatch):
+    """"{acquirer.name} acquires {target.name}" is filled row by row from the entities
+    as merged so far (a later row's other spelling is an alias, not the name), as the
+    row mapper fills it."""
+    data = _acquisitions(tmp_path / "acq.csv", 300, change=CONFLICTS)
+    mapping = tmp_path / "slot.yaml"
+    mapping.write_text(ACQ_MAPPING.read_text(encoding="utf-8").replace(
+        '"{Acquirer} acquires {Target}"', '"{acquirer.name} acquires {target.name} ({Status})"'),
+        encoding="utf-8")
+    assert _taken(tmp_path, [data], mapping, monkeypatch)
+    (new, new_state), (old, old_state) = _both(tmp_path, [data], mapping, monkeypatch)
+    assert new == old and not isinstance(new, list)
+    assert new_state == old_state
+    nodes = list(EmbeddedStore(tmp_path / "True.db").iter_nodes())
+    names = {n.props["name"] for n in nodes if n.label == "Firm"}
+    titles = [n.props["title"] for n in nodes if n.label == "Deal"]
+    assert len(titles) > 250 and "FIRM 0002 HOLDINGS" not in names  # an alias, not a name
+    for title in titles:  # "<acquirer's name> acquires <target's name> (<status cell>)"
+        acquirer, _, rest = title.partition(" acquires ")
+        assert acquirer in names and rest.rsplit(" (", 1)[0] in names
+
+
 def test_features_it_does_not_evaluate_column_wise_go_row_by_row(tmp_path, monkeypatch):
-    """A template naming a mapped value, an entity value and JSON Lines input are left to
-    the row-by-row path (None, nothing written), whose load is then the one made."""
+    """A template naming a mapped value outside the deal and JSON Lines input are left
+    to the row-by-row path (None, nothing written), whose load is then the one made."""
     data = _acquisitions(tmp_path / "acq.csv", 200)
     text = ACQ_MAPPING.read_text(encoding="utf-8")
     mapped_slot = tmp_path / "slot.yaml"
-    mapped_slot.write_text(text.replace('"{Acquirer} acquires {Target}"',
-                                        '"{acquirer.name} acquires {target.name}"'),
+    mapped_slot.write_text(text.replace("  url: {column: Source}",
+                                        '  url: {column: Source}\n  title: {template: "On {target.name}"}'),
                            encoding="utf-8")
     probe = EmbeddedStore(tmp_path / "probe.db")
     assert load_mapped_columnar(probe, [data], mapped_slot) is None
