@@ -327,3 +327,22 @@ def test_a_record_without_a_required_field_goes_row_by_row(tmp_path, monkeypatch
     (new, new_state), (old, old_state) = _both(tmp_path, [data], mapping, monkeypatch)
     assert new == old and isinstance(new, list) and "is required" in new[0][3]
     assert new_state == old_state
+
+
+def test_a_source_url_with_user_info_gets_the_row_paths_publisher(tmp_path, monkeypatch):
+    """A URL the simple host pattern does not read (user info before the host) takes its
+    publisher from ``_host``, which drops one leading "www." — not a second one
+    (columnar once stored publisher "example.org" where the row path stores
+    "www.example.org")."""
+    data = _acquisitions(tmp_path / "acq.csv", 200, change=_edit(
+        {3: {"Source": "https://user@www.www.example.org/a"}}))
+    mapping = tmp_path / "nopub.yaml"
+    mapping.write_text(ACQ_MAPPING.read_text(encoding="utf-8").replace(
+        "  publisher: Example Deal Tracker\n", ""), encoding="utf-8")
+    assert "publisher" not in mapping.read_text(encoding="utf-8")
+    assert _taken(tmp_path, [data], mapping, monkeypatch)
+    (new, new_state), (old, old_state) = _both(tmp_path, [data], mapping, monkeypatch)
+    assert new == old and not isinstance(new, list)
+    assert new_state == old_state
+    assert "www.example.org" in {props.get("publisher")
+                                 for label, props in new_state[0][0].values()}
