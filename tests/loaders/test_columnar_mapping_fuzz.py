@@ -70,9 +70,19 @@ COLUMNS = {
     "Note": (["lead", ""], ["  lead  ", "x" * 20, "n/a"]),
     "Source": (["https://www.news.example.org/a", "https://news.example.org/b",
                 "https://news.example.org/c"],
-               ["http://x", "", "ftp://x", "not a url", "https://a.org/ b", "HTTPS://X.org"]),
+               ["http://x", "", "ftp://x", "not a url", "https://a.org/ b", "HTTPS://X.org",
+                "https://user@www.www.example.org/a", "https://WWW.example.org:8080",
+                "https://www./x"]),
     "Source ID": (["src-one", "src-two", "src-three"], ["", "deal-x", "nw-1", "not an id"]),
     "Deal ID": (["d1", "d2", "d3", "d4"], ["D1", "", "d 3", "nw-1", "src-one"]),
+    "Parent": (["", "cobalt-pumps", "delta-chips"],
+               ["northwind-holdings", "nw-1", "src-one", "nobody", "Cobalt Pumps"]),
+    "Refs": (["", "src-one", "src-one|src-two"], ["src-one|src-one", "|src-two", "nobody",
+                                                   "src-one;src-two"]),
+    "Ownership": (["private", "", "listed"], ["State", "PRIVATE", "public"]),
+    "End": (["", "2021-01-01", "2030"], ["2000-01-01", "1201", "soon"]),
+    "High": (["", "99000000000"], ["5", "1,000", "-1"]),
+    "Published": (["2015-03-25", "", "2016-01"], ["1201-01-01", "2999", "yesterday"]),
 }
 DATES = {False: (["2015-03-25", "2015-03", "2016", "2020-12-31"],
                  ["1201-01-01", "2999-01-01", "2015-02-30", "Mar 5, 2015", "", "n/a"]),
@@ -121,6 +131,11 @@ def mapping(draw) -> dict:
         acquirer["id"] = _col("Acquirer ID", transform=draw(st.sampled_from(TRANSFORMS)))
     if draw(st.booleans()):
         acquirer["id_prefix"] = draw(st.sampled_from(["firm-", "x:", "deal-", "src-"]))
+    for field, spec in [("parent", _col("Parent")), ("sources", _col("Refs")),
+                        ("ownership", _col("Ownership")), ("notes", {"template":
+                                                                     "{Sector} {Note}"})]:
+        if draw(st.integers(0, 3)) == 0:
+            acquirer[field] = spec
     if draw(st.integers(0, 2)) == 0:
         acquirer["aliases"] = _col("Aliases", **({"split": ";"} if draw(st.booleans())
                                                  else {}))
@@ -154,6 +169,10 @@ def mapping(draw) -> dict:
         deal["value"] = _col("Price")
         deal["currency"] = _col("Currency", **({"default": "USD"} if draw(st.booleans())
                                                else {}))
+    if draw(st.integers(0, 3)) == 0:
+        deal["end"] = _col("End")
+    if "value" in deal and draw(st.integers(0, 2)) == 0:
+        deal["value_high"] = _col("High")
     if draw(st.integers(0, 2)) == 0:
         deal["id"] = _col("Deal ID", **({"slug": True} if draw(st.booleans()) else {}))
         if draw(st.booleans()):
@@ -166,10 +185,13 @@ def mapping(draw) -> dict:
         _col("Role", default="acquirer")]))}
     if draw(st.booleans()):
         acq_party["note"] = _col("Note")
+    if draw(st.integers(0, 3)) == 0:
+        acq_party["country"] = _col("Acquirer Country")
     out = {"entities": {"acquirer": acquirer, "target": target}, "deal": deal,
            "parties": [acq_party, {"entity": "target", "role": "target"}]}
-    sources = [{"url": _col("Source"), "publisher": "Example Deal Tracker"},
-               {"url": _col("Source")},
+    sources = [{"url": _col("Source"), "publisher": "Example Deal Tracker",
+                "published": _col("Published")},
+               {"url": _col("Source")},  # the publisher: the URL's host
                {"id": _col("Source ID"), "title": {"template": "Row of {Acquirer}"},
                 "publisher": "Registry"},
                {"title": "Fixed list", "publisher": "Registry"}]
@@ -211,7 +233,11 @@ def example(draw) -> dict:
         for row in rows:
             row[at] = draw(st.sampled_from(["d1", "d2"]))
     layout = draw(st.sampled_from(["csv", "csv", "csv", "semicolon", "tsv", "quoted"]))
-    return {"mapping": m, "columns": columns, "rows": rows, "layout": layout,
+    header = draw(st.sampled_from(["as is"] * 6 + ["lower", "padded", "crlf", "bom", "blank line",
+                                                   "ragged"]))
+    return {"mapping": m, "columns": columns, "rows": rows, "layout": layout, "header": header,
+            "split": draw(st.sampled_from([None, None, None, 1, 2, 4])),
+            "first": draw(st.sampled_from([None, None, None, 2, 5])),
             "options": draw(st.sampled_from([{}, {}, {}, {"strict": True},
                                              {"skip_bad_rows": True}]))}
 
@@ -222,22 +248,44 @@ def _quote(text: str, delimiter: str, always: bool) -> str:
     return text
 
 
-def _materialise(ex: dict, root: Path) -> tuple[Path, Path]:
-    m = dict(ex["mapping"])
-    layout = ex["layout"]
+def _write(ex: dict, path: Path, rows: list[list[str]]) -> None:
+    layout, style = ex["layout"], ex["header"]
     delimiter = {"semicolon": ";", "tsv": "\t"}.get(layout, ",")
-    if layout == "semicolon":
-        m["delimiter"] = ";"
-    data = root / ("deals.tsv" if layout == "tsv" else "deals.csv")
+    header = [{"lower": c.lower(), "padded": f" {c} "}.get(style, c) for c in ex["columns"]]
     lines = [delimiter.join(_quote(c, delimiter, layout == "quoted") for c in row)
-             for row in [ex["columns"]] + ex["rows"]]
-    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+             for row in [header] + rows]
+    if style == "blank line" and len(lines) > 1:
+        lines.insert(2, "")
+    if style == "ragged" and len(lines) > 1:
+        lines[1] += delimiter + "extra"
+    text = ("\r\n" if style == "crlf" else "\n").join(lines) + "\n"
+    path.write_bytes((b"\xef\xbb\xbf" if style == "bom" else b"") + text.encode("utf-8"))
+
+
+def _materialise(ex: dict, root: Path) -> tuple[list[Path], Path, list[Path] | None]:
+    """The data files, the mapping file and the files loaded first (or None)."""
+    m = dict(ex["mapping"])
+    if ex["layout"] == "semicolon":
+        m["delimiter"] = ";"
+    suffix = ".tsv" if ex["layout"] == "tsv" else ".csv"
+    rows, at = ex["rows"], ex["split"]
+    parts = [rows] if at is None or at >= len(rows) else [rows[:at], rows[at:]]
+    paths = []
+    for i, part in enumerate(parts):
+        paths.append(root / f"deals{i}{suffix}")
+        _write(ex, paths[-1], part)
+    first = None
+    if ex["first"] is not None and rows:  # some of the rows (changed) loaded before
+        first = [root / f"first{suffix}"]
+        _write(ex, first[0], [list(reversed(r)) if i == 1 else r
+                              for i, r in enumerate(rows[:ex["first"]])])
     path = root / "mapping.yaml"
     path.write_text(yaml.safe_dump(m, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return data, path
+    return paths, path, first
 
 
-def _both_ways(root: Path, data: Path, mapping_path: Path, options: dict, monkeypatch):
+def _both_ways(root: Path, data: list, mapping_path: Path, first, options: dict,
+               monkeypatch):
     taken = []
     real = columnar_mapping.load_mapped_columnar
 
@@ -251,19 +299,21 @@ def _both_ways(root: Path, data: Path, mapping_path: Path, options: dict, monkey
         m.setattr(columnar_mapping, "load_mapped_columnar", watched)
         for use in (True, False):
             store = EmbeddedStore(root / f"{use}.db")
+            if first is not None:
+                _load(store, first, mapping_path, use, monkeypatch)
             extra = dict(options)
             rejects = root / f"{use}.rejects.csv"
             if extra.get("skip_bad_rows"):
                 extra["rejects"] = rejects
             try:
-                outcome = _load(store, [data], mapping_path, use, monkeypatch, **extra)
+                outcome = _load(store, data, mapping_path, use, monkeypatch, **extra)
                 if not isinstance(outcome, list) and extra.get("skip_bad_rows"):
                     outcome.rejects = None
                 out.append((outcome, _state(store), dump_embedded(store),
                             rejects.read_bytes() if rejects.exists() else None))
             finally:
                 store.close()
-    event(f"columnar path took the load: {bool(taken and taken[0])}")
+    event(f"columnar path took the load: {bool(taken and taken[-1])}")
     return out
 
 
@@ -280,7 +330,8 @@ def _seeded(test):
 @given(ex=example())
 def test_the_columnar_mapped_load_stores_what_the_row_load_stores(monkeypatch, ex):
     with tempfile.TemporaryDirectory() as tmp:
-        data, mapping_path = _materialise(ex, Path(tmp))
-        new, old = _both_ways(Path(tmp), data, mapping_path, ex["options"], monkeypatch)
+        data, mapping_path, first = _materialise(ex, Path(tmp))
+        new, old = _both_ways(Path(tmp), data, mapping_path, first, ex["options"],
+                              monkeypatch)
     assert new[0] == old[0]
     assert new[1:] == old[1:]
