@@ -161,7 +161,16 @@ def mapping(draw) -> dict:
         _col("Status", transform=[{"lookup": {"Pending": "announced"}}])]))
     title = draw(st.sampled_from([None, "{Acquirer} acquires {Target}",
                                   "{Acquirer}  buys  {Target}", "Deal {Deal ID}",
-                                  "{Sector}", "{Acquirer}{Target}"]))
+                                  "{Sector}", "{Acquirer}{Target}",
+                                  # slots naming mapped values: the entities as merged
+                                  # so far, the deal's other values
+                                  "{acquirer.name} acquires {target.name}",
+                                  "{acquirer.id}: {deal.kind}, {deal.announced}",
+                                  "{target.country} {acquirer.aliases}",
+                                  "{deal.summary}", "{deal.status} {Note}"]))
+    if draw(st.integers(0, 3)) == 0:
+        deal["summary"] = {"template": draw(st.sampled_from(
+            ["{Acquirer} / {Sector}", "{acquirer.sector}", "{deal.title}"]))}
     if title is not None:
         deal["title"] = {"template": title}
     deal["announced"] = _col("Announced", format="%b %d, %Y") if fmt else _col("Announced")
