@@ -223,7 +223,7 @@ def example(draw) -> dict:
     columns = list(COLUMNS)
     if draw(st.integers(0, 19)) == 0:  # a mapped column missing from the header
         columns.remove(draw(st.sampled_from(columns)))
-    n = draw(st.sampled_from([0, 1, 3, 6, 10, 10]))
+    n = draw(st.sampled_from([0, 1, 3, 6, 10, 10, 25]))
     dirt = draw(st.sampled_from([0, 0, 0, 40, 15, 5]))
     rows: list[list[str]] = []
     for _ in range(n):
@@ -243,12 +243,12 @@ def example(draw) -> dict:
             row[at] = draw(st.sampled_from(["d1", "d2"]))
     layout = draw(st.sampled_from(["csv", "csv", "csv", "semicolon", "tsv", "quoted"]))
     header = draw(st.sampled_from(["as is"] * 6 + ["lower", "padded", "crlf", "bom", "blank line",
-                                                   "ragged"]))
+                                                   "ragged", "twice"]))
     return {"mapping": m, "columns": columns, "rows": rows, "layout": layout, "header": header,
             "split": draw(st.sampled_from([None, None, None, 1, 2, 4])),
             "first": draw(st.sampled_from([None, None, None, 2, 5])),
-            "options": draw(st.sampled_from([{}, {}, {}, {"strict": True},
-                                             {"skip_bad_rows": True}]))}
+            "options": draw(st.sampled_from([{}] * 6 + [{"strict": True},
+                                                         {"skip_bad_rows": True}]))}
 
 
 def _quote(text: str, delimiter: str, always: bool) -> str:
@@ -261,6 +261,9 @@ def _write(ex: dict, path: Path, rows: list[list[str]]) -> None:
     layout, style = ex["layout"], ex["header"]
     delimiter = {"semicolon": ";", "tsv": "\t"}.get(layout, ",")
     header = [{"lower": c.lower(), "padded": f" {c} "}.get(style, c) for c in ex["columns"]]
+    if style == "twice":  # a column again, in other case, with other cells
+        header.append(header[0].upper())
+        rows = [row + ["Zed Corp"] for row in rows]
     lines = [delimiter.join(_quote(c, delimiter, layout == "quoted") for c in row)
              for row in [header] + rows]
     if style == "blank line" and len(lines) > 1:
