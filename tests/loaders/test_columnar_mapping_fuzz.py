@@ -247,6 +247,7 @@ def example(draw) -> dict:
     return {"mapping": m, "columns": columns, "rows": rows, "layout": layout, "header": header,
             "split": draw(st.sampled_from([None, None, None, 1, 2, 4])),
             "first": draw(st.sampled_from([None, None, None, 2, 5])),
+            "chunk": draw(st.sampled_from([2, 3, 100_000, 100_000])),
             "options": draw(st.sampled_from([{}] * 6 + [{"strict": True},
                                                          {"skip_bad_rows": True}]))}
 
@@ -296,7 +297,7 @@ def _materialise(ex: dict, root: Path) -> tuple[list[Path], Path, list[Path] | N
     return paths, path, first
 
 
-def _both_ways(root: Path, data: list, mapping_path: Path, first, options: dict,
+def _both_ways(root: Path, data: list, mapping_path: Path, first, options: dict, chunk: int,
                monkeypatch):
     taken = []
     real = columnar_mapping.load_mapped_columnar
@@ -309,6 +310,7 @@ def _both_ways(root: Path, data: list, mapping_path: Path, first, options: dict,
     out = []
     with monkeypatch.context() as m:
         m.setattr(columnar_mapping, "load_mapped_columnar", watched)
+        m.setattr(columnar_mapping, "CHUNK", chunk)  # slices of a few rows: merged across
         for use in (True, False):
             store = EmbeddedStore(root / f"{use}.db")
             if first is not None:
@@ -344,6 +346,6 @@ def test_the_columnar_mapped_load_stores_what_the_row_load_stores(monkeypatch, e
     with tempfile.TemporaryDirectory() as tmp:
         data, mapping_path, first = _materialise(ex, Path(tmp))
         new, old = _both_ways(Path(tmp), data, mapping_path, first, ex["options"],
-                              monkeypatch)
+                              ex["chunk"], monkeypatch)
     assert new[0] == old[0]
     assert new[1:] == old[1:]
