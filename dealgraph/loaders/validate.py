@@ -282,7 +282,9 @@ class Validator:
         """True if ``ref`` is a record of a kind ``field`` allows; False (and a problem
         unless already reported) if not; None if not known yet and more chunks may come."""
         broken = self.broken_ids
-        if self.known.get(ref) in self._allowed_labels(field) and (not broken or ref not in broken):
+        # an id also given by a broken row still names its valid record, if it has one
+        if self.known.get(ref) in self._allowed_labels(field) and (
+                not broken or ref not in broken or ref in self.loaded):
             return True
         if ref in broken and ref not in self.loaded:
             return False  # already reported where it is defined

@@ -167,3 +167,24 @@ def test_the_front_door_takes_the_same_options(acquisitions, tmp_path):
     with pytest.raises(LoadError) as err:
         g.load(data, mapping=mapping, strict=True)
     assert err.value.skippable
+
+
+def test_an_id_given_again_by_a_broken_row_keeps_its_valid_record(any_store, data_dir,
+                                                                    tmp_path):
+    """A deal given once validly and once by a row with an error: the broken row is the
+    one problem (its party rows are not "a Deal, expected Deal", the deal is not
+    "without parties"), and skipping bad rows loads the valid deal with its parties."""
+    data = tmp_path / "small"
+    shutil.copytree(data_dir / "small", data)
+    with open(data / "deals.csv", "a", encoding="utf-8") as fh:
+        fh.write("d-licence,refused-kind,completed,Again,,2023-06,,,,,,,,,,src-one\n")
+    with pytest.raises(LoadError) as err:
+        load_paths(any_store, [data])
+    assert [(p.line, p.field) for p in err.value.problems] == [(5, "kind")]
+    summary = load_paths(any_store, [data], skip_bad_rows=True,
+                         rejects=tmp_path / "rejects.csv")
+    assert summary.set_aside == 1 and [r["line"] for r in _rejects(tmp_path / "rejects.csv")] \
+        == ["5"]
+    parties = {(r.src, r.props.get("role")) for r in any_store.subgraph().rels
+               if r.dst == "d-licence" and r.type == "PARTY_TO"}
+    assert len(parties) == 3
