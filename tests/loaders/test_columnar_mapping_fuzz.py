@@ -224,7 +224,7 @@ def example(draw) -> dict:
     if draw(st.integers(0, 19)) == 0:  # a mapped column missing from the header
         columns.remove(draw(st.sampled_from(columns)))
     n = draw(st.sampled_from([0, 1, 3, 6, 10, 10, 25]))
-    dirt = draw(st.sampled_from([0, 0, 0, 40, 15, 5]))
+    dirt = draw(st.sampled_from([0, 0, 0, 0, 0, 40, 15, 5]))
     rows: list[list[str]] = []
     for _ in range(n):
         if rows and draw(st.integers(0, 4)) == 0:
@@ -247,6 +247,8 @@ def example(draw) -> dict:
     return {"mapping": m, "columns": columns, "rows": rows, "layout": layout, "header": header,
             "split": draw(st.sampled_from([None, None, None, 1, 2, 4])),
             "first": draw(st.sampled_from([None, None, None, 2, 5])),
+            # loaded first through the mapping with the target's type the other one
+            "first_other": draw(st.integers(0, 2)) == 0,
             "chunk": draw(st.sampled_from([2, 3, 100_000, 100_000])),
             "options": draw(st.sampled_from([{}] * 6 + [{"strict": True},
                                                          {"skip_bad_rows": True}]))}
@@ -294,6 +296,14 @@ def _materialise(ex: dict, root: Path) -> tuple[list[Path], Path, list[Path] | N
                               for i, r in enumerate(rows[:ex["first"]])])
     path = root / "mapping.yaml"
     path.write_text(yaml.safe_dump(m, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    if first is not None and ex["first_other"]:
+        target = dict(m["entities"]["target"])
+        target["type"] = "Firm" if target["type"] == "Person" else "Person"
+        target.pop("sector", None)
+        other = {**m, "entities": {**m["entities"], "target": target}}
+        first.append(root / "first-mapping.yaml")
+        first[-1].write_text(yaml.safe_dump(other, allow_unicode=True, sort_keys=False),
+                             encoding="utf-8")
     return paths, path, first
 
 
@@ -313,8 +323,9 @@ def _both_ways(root: Path, data: list, mapping_path: Path, first, options: dict,
         m.setattr(columnar_mapping, "CHUNK", chunk)  # slices of a few rows: merged across
         for use in (True, False):
             store = EmbeddedStore(root / f"{use}.db")
-            if first is not None:
-                _load(store, first, mapping_path, use, monkeypatch)
+            if first is not None:  # its own mapping, if it has one
+                before = first[-1] if first[-1].suffix == ".yaml" else mapping_path
+                _load(store, [p for p in first if p != before], before, use, monkeypatch)
             extra = dict(options)
             rejects = root / f"{use}.rejects.csv"
             if extra.get("skip_bad_rows"):
