@@ -252,3 +252,25 @@ def test_checks_across_batches(tmp_path, monkeypatch, case):
     assert new_state == old_state
     if case is None:
         assert load_columnar(EmbeddedStore(tmp_path / "probe.db"), [data]) is not None
+
+
+def test_lines_it_calls_plain_are_one_csv_row_each():
+    """What the quoted-cells check accepts is what csv reads as one row per line, with
+    as many rows as lines (5,000 random texts of quotes, commas, CRs and line ends)."""
+    import io
+    import random
+
+    from dealgraph.loaders.columnar import _quotes_whole
+    rng = random.Random(5)
+    parts = [b"a", b'"', b",", b"\n", b"\r\n", b'""', b"\r", b"x y", b'"b,c"']
+    accepted = 0
+    for _ in range(5_000):
+        data = b"".join(rng.choice(parts) for _ in range(rng.randrange(1, 14)))
+        data += b"" if data.endswith(b"\n") else b"\n"
+        if not _quotes_whole(data, piece=rng.choice([1, 4, 1 << 20])):
+            continue
+        accepted += 1
+        text = data.decode()
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+        assert len(rows) == text.count("\n"), data
+    assert accepted > 500
