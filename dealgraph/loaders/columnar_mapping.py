@@ -40,7 +40,7 @@ from .compiler import Mapping, ValueSpec, _kind, read_mapping
 from .conflicts import DEFAULT_RULE
 from .parse import slug
 from .mapper import (DATA_SUFFIXES, _bind_header, _deal_hash, _file_format, _Mapper,
-                     default_title, source_id)
+                     default_title, new_parties, source_id)
 from .reading import RawRecord, data_files
 from .rows import Sieve, base_suffix
 from .validate import _rules_for
@@ -418,14 +418,8 @@ class _MappedRows:
                     rec[fname] = value
                 elif spec.on_conflict or m.on_conflict:
                     raise _Unsure  # a conflict rule to apply: the row path's business
-        seen = set()
-        for eid, role, extra in row_parties:
-            key = (did, eid, role)
-            if key in seen or (by_column and key in self.party_keys):
-                continue
-            seen.add(key)
-            if by_column:
-                self.party_keys.add(key)
+        for eid, role, extra in new_parties(did, row_parties,
+                                            self.party_keys if by_column else None):
             self.parties.append((did, eid, role, extra))
 
     def _mapped_template(self, spec: ValueSpec, file: str, line: int, row: tuple,

@@ -66,6 +66,21 @@ def default_title(values: dict, parties: list, entities: dict) -> str:
     return f"{' – '.join(names)} ({kind})"
 
 
+def new_parties(did: str, parties: list, given: set | None):
+    """The (entity, role, extra) of a row's ``parties`` of deal ``did`` not given before:
+    once each in the row and, for a deal id column (``given``: the (deal, entity, role)
+    seen so far, updated), once in the load."""
+    seen = set()
+    for eid, role, extra in parties:
+        key = (did, eid, role)
+        if key in seen or (given is not None and key in given):
+            continue
+        seen.add(key)
+        if given is not None:
+            given.add(key)
+        yield eid, role, extra
+
+
 def source_id(values: dict) -> str | None:
     """The id of the source a row's mapped ``values`` make (None if they name none),
     completing them: the title defaults to the URL (or publisher), the publisher to
@@ -428,14 +443,7 @@ class _Mapper:
                     rec.values[fname] = value
                 elif rule is not None:
                     self.conflicts.merge(rec, spec.field, value, rule, file, line, spec.label)
-        seen = set()
-        for eid, role, extra in parties:
-            key = (did, eid, role)
-            if key in seen or (by_column and key in self.party_keys):
-                continue
-            seen.add(key)
-            if by_column:
-                self.party_keys.add(key)
+        for eid, role, extra in new_parties(did, parties, self.party_keys if by_column else None):
             self.parties.append((file, line, did, eid, role, extra))
 
     def records(self) -> "MappedRecords":
