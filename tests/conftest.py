@@ -48,6 +48,56 @@ def store_state(store):
             sorted((r.src, r.type, r.dst, sorted(r.props.items())) for r in sub.rels))
 
 
+def loaded_state(store):
+    """``store_state`` of an embedded store and its name index: what two load paths must
+    leave alike."""
+    return store_state(store), sorted(store.name_index())
+
+
+def load_by_path(store, paths, columnar: bool, monkeypatch, **options):
+    """``load_paths`` with the columnar load tried at any size (``columnar``), or never:
+    the summary, or the (file, line, field, message, severity) of each problem."""
+    import dealgraph.loaders as loaders
+    from dealgraph.errors import LoadError
+    with monkeypatch.context() as m:
+        if columnar:
+            m.setattr(loaders, "COLUMNAR_MIN_BYTES", 0)
+        else:
+            m.setattr(loaders, "_load_columnar", lambda *a, **k: None)
+        try:
+            return loaders.load_paths(store, paths, **options)
+        except LoadError as exc:
+            return [(p.file, p.line, p.field, p.message, p.severity) for p in exc.problems]
+
+
+def both_paths(tmp_path, paths, monkeypatch, first=None, **options) -> list:
+    """(outcome, ``loaded_state``) of a load by the columnar path and by the row-by-row
+    path, each into its own store (after loading ``first`` the same way)."""
+    out = []
+    for columnar in (True, False):
+        store = EmbeddedStore(tmp_path / f"{columnar}.db")
+        if first is not None:
+            load_by_path(store, first, columnar, monkeypatch, mapping=options.get("mapping"))
+        outcome = load_by_path(store, paths, columnar, monkeypatch, **options)
+        out.append((outcome, loaded_state(store)))
+        store.close()
+    return out
+
+
+def watch_loader(m, module, name: str) -> list:
+    """Wrap the columnar loader ``module.name`` for the monkeypatch context ``m``; the
+    list returned gets, for each call, whether it loaded (True) or refused (False)."""
+    taken, real = [], getattr(module, name)
+
+    def watched(*args, **kwargs):
+        summary = real(*args, **kwargs)
+        taken.append(summary is not None)
+        return summary
+
+    m.setattr(module, name, watched)
+    return taken
+
+
 @pytest.fixture
 def seed_dir() -> Path:
     return SEED_DIR

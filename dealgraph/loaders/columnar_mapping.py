@@ -38,11 +38,10 @@ from .columnar import (_PATTERNS, CHUNK, _all, _LoadChecks, _release, _strings, 
                        counted, plain_csv)
 from .compiler import Mapping, ValueSpec, _kind, read_mapping
 from .conflicts import DEFAULT_RULE
-from .parse import slug
 from .mapper import (DATA_SUFFIXES, _bind_header, _deal_hash, _file_format, _Mapper,
-                     default_title, new_parties, source_id)
+                     csv_delimiter, default_title, new_parties, source_id)
 from .reading import RawRecord, data_files
-from .rows import Sieve, base_suffix
+from .rows import Sieve
 from .validate import _rules_for
 
 __all__ = ["load_mapped_columnar"]
@@ -77,17 +76,13 @@ def load_mapped_columnar(store: Store, paths: list, mapping, sieve: Sieve | None
     files = list(data_files(paths, found, DATA_SUFFIXES, ".csv, .jsonl or .json"))
     if found or not files or any(_file_format(m, Path(p)) != "csv" for p in files):
         return None
-    delimiter = m.delimiter or ("\t" if base_suffix(Path(files[0])) == ".tsv" else ",")
-    if any((m.delimiter or ("\t" if base_suffix(Path(p)) == ".tsv" else ",")) != delimiter
-           for p in files):
-        return None
     try:
         with paused_gc(), store.writer() as load, task("loading records") as progress:
             load.model_extension = model_extension
             rows = _MappedRows(m, strict)
             checks = _LoadChecks(store, load.planner.empty)
             for path in files:
-                for batch in rows.read(Path(path), delimiter, checks):
+                for batch in rows.read(Path(path), csv_delimiter(m, Path(path)), checks):
                     load.write(batch)  # the sources first met in a slice of rows
                     del batch
                 progress.advance(rows.last_rows)
@@ -115,15 +110,6 @@ def _supported(m: Mapping) -> bool:
                                        and id(spec) not in in_deal):
             return False
     return all(e.kind.is_node for e in m.entities.values())
-
-
-class _Column:
-    """The values of one spec for every row of a file: a list, or one value for all."""
-
-    __slots__ = ("values", "same")
-
-    def __init__(self, values: list | None = None, same=None):
-        self.values, self.same = values, same
 
 
 class _Dropped:
@@ -162,9 +148,10 @@ class _MappedRows:
         self.parsers: dict[int, dict] = {}
 
     # -- columns -------------------------------------------------------------
-    def _column(self, spec: ValueSpec, cells: dict, n: int, fn=None) -> _Column:
-        """``fn(cells of one row)`` (default: the spec's model value) for every row, worked
-        out once per distinct cell when the spec reads at most one column."""
+    def _column(self, spec: ValueSpec, cells: dict, n: int, fn=None):
+        """``fn(cells of one row)`` (default: the spec's model value) for each of the ``n``
+        rows, a list or one value repeated; worked out once per distinct cell when the
+        spec reads at most one column."""
         mapper = self.mapper
         pattern = _AS_WRITTEN.get(spec.field.type) if self._plain(spec, fn) else None
         if fn is None:
@@ -172,14 +159,14 @@ class _MappedRows:
                 return self._checked(spec, mapper.value(spec, "", 0, row, {}))
         cols = spec.columns
         if not cols:
-            return _Column(same=fn({}))
+            return repeat(fn({}), n)
         if len(cols) == 1:
             col = cols[0]
             array = cells[col]
             if pattern is not None:  # cells kept as written: only the others worked out
                 kept = pc.match_substring_regex(array, pattern)
                 if _all(kept):
-                    return _Column(array.to_pylist())
+                    return array.to_pylist()
                 values = array.to_pylist()
                 others = pc.indices_nonzero(pc.invert(kept)).to_pylist()
                 done: dict = {}
@@ -189,15 +176,15 @@ class _MappedRows:
                     if value is _MISSING:
                         value = done[cell] = fn({col: cell})
                     values[i] = value
-                return _Column(values)
+                return values
             distinct = pc.unique(array)
             values = [fn({col: cell}) for cell in distinct.to_pylist()]
             if len(values) == 1:
-                return _Column(same=values[0])
+                return repeat(values[0], n)
             index = pc.index_in(array, value_set=distinct).to_pylist()
-            return _Column([values[i] for i in index])
+            return [values[i] for i in index]
         lists = [cells[c].to_pylist() for c in cols]
-        return _Column([fn(dict(zip(cols, row))) for row in zip(*lists)])
+        return [fn(dict(zip(cols, row))) for row in zip(*lists)]
 
     def _plain(self, spec: ValueSpec, fn) -> bool:
         """Whether the spec's model value of a cell that _AS_WRITTEN accepts is the cell:
@@ -262,8 +249,7 @@ class _MappedRows:
             return len(columns) - 1
 
         def slot(spec, fn=None) -> int:
-            col = self._column(spec, cells, n, fn)
-            columns.append(repeat(col.same, n) if col.values is None else col.values)
+            columns.append(self._column(spec, cells, n, fn))
             return len(columns) - 1
 
         ents = []
@@ -308,16 +294,10 @@ class _MappedRows:
         return eid
 
     def _deal_id(self, row: dict) -> str:
-        m = self.m
-        raw = self.mapper.raw(m.deal_id, row)
-        if raw is None:
-            raise _Unsure  # "deal id is empty"
-        text = str(raw).strip()
-        did = m.deal_prefix + (slug(text) if m.deal_id.slug else text)
-        try:
-            return parse_value(MODEL.kinds["Deal"].fields["id"], did)
-        except ValueProblem:
-            raise _Unsure from None
+        did = self.mapper.deal_id("", 0, row)
+        if self.mapper.problems:
+            raise _Unsure
+        return did
 
     def _row(self, file: str, line: int, row: tuple, ents, sources, deal, order, parties,
              deal_id) -> None:

@@ -404,18 +404,8 @@ class _Mapper:
         if "title" not in values and parties:
             values["title"] = default_title(values, parties, self.entities)
         if self.m.deal_id is not None:
-            raw = self.raw(self.m.deal_id, cells)
-            if raw is None:
-                self.problems.append(Problem(file, line, self.m.deal_id.label,
-                                             "deal id is empty"))
-                return
-            text = str(raw).strip()
-            did = self.m.deal_prefix + (slug(text) if self.m.deal_id.slug else text)
-            try:
-                did = parse_value(_ID_FIELD, did)
-            except ValueProblem as exc:
-                fix = "" if self.m.deal_id.slug else _id_fix(text)
-                self.problems.append(Problem(file, line, self.m.deal_id.label, str(exc) + fix))
+            did = self.deal_id(file, line, cells)
+            if did is None:
                 return
         else:
             did = self.m.deal_prefix + _deal_hash(values, parties)
@@ -445,6 +435,23 @@ class _Mapper:
                     self.conflicts.merge(rec, spec.field, value, rule, file, line, spec.label)
         for eid, role, extra in new_parties(did, parties, self.party_keys if by_column else None):
             self.parties.append((file, line, did, eid, role, extra))
+
+    def deal_id(self, file: str, line: int, cells: dict) -> str | None:
+        """The deal id the mapping's id column gives this row; None (and a problem) if it
+        is empty or not an id."""
+        spec = self.m.deal_id
+        raw = self.raw(spec, cells)
+        if raw is None:
+            self.problems.append(Problem(file, line, spec.label, "deal id is empty"))
+            return None
+        text = str(raw).strip()
+        try:
+            return parse_value(_ID_FIELD, self.m.deal_prefix + (slug(text) if spec.slug
+                                                                else text))
+        except ValueProblem as exc:
+            fix = "" if spec.slug else _id_fix(text)
+            self.problems.append(Problem(file, line, spec.label, str(exc) + fix))
+            return None
 
     def records(self) -> "MappedRecords":
         parties, self.parties = self.parties, []
@@ -499,6 +506,11 @@ def _file_format(mapping: Mapping, path: Path) -> str:
     return "jsonl" if suffix in (".jsonl", ".ndjson", ".json") else "csv"
 
 
+def csv_delimiter(mapping: Mapping, path: Path) -> str:
+    """The mapping's ``delimiter``, else a tab for .tsv files and a comma for others."""
+    return mapping.delimiter or ("\t" if base_suffix(path) == ".tsv" else ",")
+
+
 def _bind_header(mapper: _Mapper, file: str, header: list[str]) -> list[tuple[str, int]] | None:
     """(column, index) of every column the mapping reads, or None (and a problem naming
     the mapping's line) if one is missing from ``header``."""
@@ -524,7 +536,7 @@ def _read_csv(mapper: _Mapper, path: Path) -> None:
     reading goes on at the next line (``rows.csv_rows``)."""
     m = mapper.m
     file = str(path)
-    delimiter = m.delimiter or ("\t" if base_suffix(path) == ".tsv" else ",")
+    delimiter = csv_delimiter(m, path)
     with open_text(path, m.encoding) as fh:
         rows = csv_rows(fh, delimiter, wanted=mapper.sieve.lines_of(file))
         header = next(rows, None)

@@ -10,16 +10,15 @@ from pathlib import Path
 
 import pytest
 
-import dealgraph.loaders as loaders
-from dealgraph.errors import LoadError
 from dealgraph.graph.embedded import EmbeddedStore
 from dealgraph.graph.model import BASE_MODEL
-from dealgraph.loaders import load_paths
 from dealgraph.loaders.columnar import load_columnar
 from dealgraph.loaders.validate import _rules_for
 from dealgraph.synth import generate, write_csv_dataset
 
-from ..conftest import store_state
+from ..conftest import both_paths as _both
+from ..conftest import load_by_path as _load
+from ..conftest import loaded_state as _state
 
 DATA = Path(__file__).parent.parent / "data"
 NATIVE_FIXTURES = ["small", "payments", "small.json", "small.yaml"]
@@ -28,36 +27,6 @@ NATIVE_FIXTURES = ["small", "payments", "small.json", "small.yaml"]
 @pytest.fixture(scope="module")
 def dataset_10k(tmp_path_factory) -> Path:
     return write_csv_dataset(generate(10_000, seed=1), tmp_path_factory.mktemp("d10k") / "data")
-
-
-def _state(store: EmbeddedStore):
-    return store_state(store), sorted(store.name_index())
-
-
-def _load(store, paths, columnar: bool, monkeypatch, **options):
-    """load_paths with the columnar path tried at any size, or never."""
-    with monkeypatch.context() as m:
-        if columnar:
-            m.setattr(loaders, "COLUMNAR_MIN_BYTES", 0)
-        else:
-            m.setattr(loaders, "_load_columnar", lambda *a, **k: None)
-        try:
-            return load_paths(store, paths, **options)
-        except LoadError as exc:
-            return [(p.file, p.line, p.field, p.message, p.severity) for p in exc.problems]
-
-
-def _both(tmp_path, paths, monkeypatch, first=None, **options):
-    """(outcome, state) of a load by each path into its own store (after ``first``)."""
-    out = []
-    for columnar in (True, False):
-        store = EmbeddedStore(tmp_path / f"{columnar}.db")
-        if first is not None:
-            _load(store, first, columnar, monkeypatch)
-        outcome = _load(store, paths, columnar, monkeypatch, **options)
-        out.append((outcome, _state(store)))
-        store.close()
-    return out
 
 
 def test_the_10k_dataset_loads_column_wise_as_row_by_row(tmp_path, dataset_10k, monkeypatch):

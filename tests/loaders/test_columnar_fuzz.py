@@ -42,6 +42,7 @@ from dealgraph.graph.embedded import EmbeddedStore
 from dealgraph.graph.model import MODEL
 from dealgraph.synth import generate, write_csv_dataset
 
+from ..conftest import watch_loader
 from ..security.hostile import dump_embedded, fuzz
 from .test_columnar import DATA, _load, _state
 
@@ -326,17 +327,9 @@ def _materialise(ds: dict, root: Path) -> list[Path]:
 def _both_ways(root: Path, ds: dict, paths: list, bases: dict, monkeypatch) -> list:
     """(outcome, state, rows of the store, rejects) of the load by each path, each into
     its own store: a fresh one, or a copy of the base dataset loaded by that path."""
-    taken = []
-    real = columnar.load_columnar
-
-    def watched(*args, **kwargs):
-        summary = real(*args, **kwargs)
-        taken.append(summary is not None)
-        return summary
-
     out = []
     with monkeypatch.context() as m:
-        m.setattr(columnar, "load_columnar", watched)
+        taken = watch_loader(m, columnar, "load_columnar")
         m.setattr(columnar, "CHUNK", ds["chunk"])  # batches of a few rows: checks across them
         for use in (True, False):
             db = root / f"{use}.db"
@@ -384,14 +377,9 @@ TYPED_EXAMPLES = 80  # about 8 s
 _SEED = os.environ.get("FUZZ_SEED")
 
 
-def _seeded(test):
-    return seed(int(_SEED))(test) if _SEED is not None else test
-
-
-@_seeded
-@settings(fuzz(EXAMPLES), derandomize=_SEED is None, database=None)
-@given(ds=dataset())
-def test_the_columnar_load_stores_what_the_row_load_stores(monkeypatch, bases, ds):
+def _loads_the_same(ds: dict, bases: dict, monkeypatch) -> None:
+    """The dataset ``ds`` loads alike by both paths: outcome, state, the store's rows and
+    the rejects file."""
     with tempfile.TemporaryDirectory() as tmp:
         paths = _materialise(ds, Path(tmp))
         (new, new_state, new_rows, new_rejects), (old, old_state, old_rows, old_rejects) = \
@@ -400,6 +388,17 @@ def test_the_columnar_load_stores_what_the_row_load_stores(monkeypatch, bases, d
     assert new_state == old_state
     assert new_rows == old_rows
     assert new_rejects == old_rejects
+
+
+def _seeded(test):
+    return seed(int(_SEED))(test) if _SEED is not None else test
+
+
+@_seeded
+@settings(fuzz(EXAMPLES), derandomize=_SEED is None, database=None)
+@given(ds=dataset())
+def test_the_columnar_load_stores_what_the_row_load_stores(monkeypatch, bases, ds):
+    _loads_the_same(ds, bases, monkeypatch)
 
 
 # -- values by field type ---------------------------------------------------------------
@@ -485,14 +484,7 @@ def typed_dataset(draw) -> dict:
 @settings(fuzz(TYPED_EXAMPLES), derandomize=_SEED is None, database=None)
 @given(ds=typed_dataset())
 def test_values_of_each_type_load_the_same_by_both_paths(monkeypatch, bases, ds):
-    with tempfile.TemporaryDirectory() as tmp:
-        paths = _materialise(ds, Path(tmp))
-        (new, new_state, new_rows, new_rejects), (old, old_state, old_rows, old_rejects) = \
-            _both_ways(Path(tmp), ds, paths, bases, monkeypatch)
-    assert new == old
-    assert new_state == old_state
-    assert new_rows == old_rows
-    assert new_rejects == old_rejects
+    _loads_the_same(ds, bases, monkeypatch)
 
 
 def test_the_fuzzed_layouts_are_read_by_the_row_load(tmp_path):

@@ -11,13 +11,11 @@ from pathlib import Path
 
 import pytest
 
-import dealgraph.loaders as loaders
-from dealgraph.errors import LoadError
 from dealgraph.graph.embedded import EmbeddedStore
-from dealgraph.loaders import load_paths
 from dealgraph.loaders.columnar_mapping import load_mapped_columnar
 
-from ..conftest import store_state
+from ..conftest import both_paths, load_by_path, watch_loader
+from ..conftest import loaded_state as _state
 
 MAPPING_DIR = Path(__file__).parent.parent / "data" / "mapping"
 ACQ_MAPPING = MAPPING_DIR / "acquisitions.yaml"
@@ -27,47 +25,22 @@ FIXTURES = [("mapping/acquisitions.csv", "mapping/acquisitions.yaml"),
             ("bank-filings/filings.csv", "bank-filings/filings.yaml")]  # extension, conflicts
 
 
-def _state(store: EmbeddedStore):
-    return store_state(store), sorted(store.name_index())
-
-
 def _load(store, paths, mapping, columnar: bool, monkeypatch, **options):
-    """load_paths with the columnar path tried at any size, or never."""
-    with monkeypatch.context() as m:
-        if columnar:
-            m.setattr(loaders, "COLUMNAR_MIN_BYTES", 0)
-        else:
-            m.setattr(loaders, "_load_columnar", lambda *a, **k: None)
-        try:
-            return load_paths(store, paths, mapping=mapping, **options)
-        except LoadError as exc:
-            return [(p.file, p.line, p.field, p.message, p.severity) for p in exc.problems]
+    return load_by_path(store, paths, columnar, monkeypatch, mapping=mapping, **options)
 
 
 def _both(tmp_path, paths, mapping, monkeypatch, first=None, **options):
-    """(outcome, state) of a load by each path into its own store (after ``first``)."""
-    out = []
-    for columnar in (True, False):
-        store = EmbeddedStore(tmp_path / f"{columnar}.db")
-        if first is not None:
-            _load(store, first, mapping, columnar, monkeypatch)
-        outcome = _load(store, paths, mapping, columnar, monkeypatch, **options)
-        out.append((outcome, _state(store)))
-        store.close()
-    return out
+    return both_paths(tmp_path, paths, monkeypatch, first=first, mapping=mapping, **options)
 
 
 def _taken(tmp_path, paths, mapping, monkeypatch) -> bool:
     """Whether load_paths (which first puts a mapping's model extension in use) loads
     ``paths`` column-wise."""
     import dealgraph.loaders.columnar_mapping as columnar_mapping
-    answers = []
-    real = columnar_mapping.load_mapped_columnar
     with monkeypatch.context() as m:
-        m.setattr(columnar_mapping, "load_mapped_columnar",
-                  lambda *a, **k: answers.append(real(*a, **k)) or answers[-1])
+        taken = watch_loader(m, columnar_mapping, "load_mapped_columnar")
         _load(EmbeddedStore(tmp_path / "taken.db"), paths, mapping, True, monkeypatch)
-    return answers != [] and answers[0] is not None
+    return taken == [True]
 
 
 def _acquisitions(path: Path, rows: int, seed: int = 3, change=None) -> Path:

@@ -28,10 +28,10 @@ import yaml
 from hypothesis import event, given, seed, settings
 from hypothesis import strategies as st
 
-import dealgraph.loaders as loaders
 import dealgraph.loaders.columnar_mapping as columnar_mapping
 from dealgraph.graph.embedded import EmbeddedStore
 
+from ..conftest import watch_loader
 from ..security.hostile import dump_embedded, fuzz
 from .test_columnar_mapping import _load, _state
 
@@ -309,17 +309,9 @@ def _materialise(ex: dict, root: Path) -> tuple[list[Path], Path, list[Path] | N
 
 def _both_ways(root: Path, data: list, mapping_path: Path, first, options: dict, chunk: int,
                monkeypatch):
-    taken = []
-    real = columnar_mapping.load_mapped_columnar
-
-    def watched(*args, **kwargs):
-        summary = real(*args, **kwargs)
-        taken.append(summary is not None)
-        return summary
-
     out = []
     with monkeypatch.context() as m:
-        m.setattr(columnar_mapping, "load_mapped_columnar", watched)
+        taken = watch_loader(m, columnar_mapping, "load_mapped_columnar")
         m.setattr(columnar_mapping, "CHUNK", chunk)  # slices of a few rows: merged across
         for use in (True, False):
             store = EmbeddedStore(root / f"{use}.db")
