@@ -197,16 +197,18 @@ def load_paths(store: Store, paths: list, input_format: str = "native",
 
 def load_reading(store: Store, reading: Reading, problems: list[Problem] | None = None,
                  *, strict: bool = False,
-                 model_extension: ModelExtension | None = None) -> ApplySummary:
+                 model_extension: ModelExtension | None = None,
+                 validator: Validator | None = None) -> ApplySummary:
     """Validate and write what a reader found, as ``load_paths`` does. A list of
     records is consumed as it goes (each record dropped once validated); ``problems``
     may grow while an iterator of records is read. ``model_extension`` is kept by the
-    store with the load (see ``use_load_model``)."""
+    store with the load (see ``use_load_model``); ``validator`` is a new Validator of
+    ``store`` (made here if not given)."""
     problems = [] if problems is None else problems
     total = len(reading.records) if isinstance(reading.records, list) else None
     with paused_gc(), store.writer() as load, task("loading records", total) as progress:
         load.model_extension = model_extension
-        validator = Validator(store)
+        validator = Validator(store) if validator is None else validator
         failed = False
         for chunk, last in _chunks(reading.records, CHUNK):
             batch = validator.feed(chunk, last)
@@ -290,29 +292,31 @@ def default_rejects_path(paths: list) -> Path:
 REJECT_COLUMNS = ("file", "line", "field", "reason", "row")
 
 
-def _set_aside(store: Store, paths: list, input_format: str, mapping, strict: bool
-               ) -> dict[tuple[str, int], list[Problem]]:
-    """The rows to set aside, each with its problems: rows with errors, then the rows
-    that depended on them, pass after pass until a pass finds no error. Raises
-    LoadError for a problem that no row can be blamed for."""
+def _setting_aside(store: Store, paths: list, input_format: str, mapping, run
+                   ) -> tuple[object, Sieve, dict[tuple[str, int], list[Problem]]]:
+    """Pass after pass over ``paths``, each leaving out the rows set aside so far:
+    ``run(reading, problems, validator)`` either gives what the pass is for (the load
+    itself, or a preview) or raises LoadError; the rows of its errors are set aside,
+    and in the next pass the rows that depended on them. Returns what the first pass
+    without errors gave, its sieve (the texts of the rows set aside) and the rows set
+    aside, each with its problems. Raises LoadError for a problem that no row can be
+    blamed for."""
     reasons: dict[tuple[str, int], list[Problem]] = {}
     gone: set[str] = set()  # ids of records found invalid: what refers to them is set aside
     while True:
         sieve = Sieve(set(reasons))
-        reading = read_paths(paths, input_format, mapping, sieve)
+        problems: list[Problem] = []
+        reading = _stream_paths(paths, input_format, mapping, problems, sieve)
         validator = Validator(store, gone)
-        with paused_gc():
-            for chunk, last in _chunks(reading.records, CHUNK):
-                validator.feed(chunk, last)
-                del chunk
+        try:
+            return run(reading, problems, validator), sieve, reasons
+        except LoadError as exc:
+            found = exc.problems
         gone.update(validator.broken_ids)
-        errors = [p for p in errors_of(_problems(reading, validator.problems, strict))
-                  if (p.file, p.line) not in reasons]
-        if not errors:
-            return reasons
+        errors = [p for p in found if (p.file, p.line) not in reasons]
         fatal = [p for p in errors if p.whole_file or p.file not in sieve.files]
-        if fatal:
-            raise LoadError(fatal)
+        if fatal or not errors:
+            raise LoadError(fatal or found)
         for p in errors:
             reasons.setdefault((p.file, p.line), []).append(p)
 
@@ -358,18 +362,15 @@ def _load_skipping(store: Store, paths: list, input_format: str, mapping, strict
                                  strict)
         reasons: dict = {}
         if summary is None:
+            # the pass that finds no error is the load: its transaction commits
+            def load(reading: Reading, problems: list, validator: Validator) -> ApplySummary:
+                return load_reading(store, reading, problems, strict=strict,
+                                    model_extension=model_extension, validator=validator)
             try:
-                reasons = _set_aside(store, files, input_format, mapping, strict)
+                summary, sieve, reasons = _setting_aside(store, files, input_format,
+                                                         mapping, load)
             except LoadError as exc:
                 raise LoadError(_renamed(exc.problems, names)) from None
-            sieve = Sieve(set(reasons))
-            problems: list[Problem] = []
-            if mapping is None and input_format in (None, "native"):
-                reading = Reading(iter_dataset(files, problems, sieve))
-            else:
-                reading = read_paths(files, input_format, mapping, sieve)
-            summary = load_reading(store, reading, problems, strict=strict,
-                                   model_extension=model_extension)
     summary.warnings = _renamed(summary.warnings, names)
     summary.set_aside, summary.rows_loaded = len(reasons), sieve.rows
     summary.rejects = str(target)
@@ -495,12 +496,17 @@ def _preview_skipping(store: Store, paths: list, input_format: str, mapping, str
                       skip_bad_rows: bool) -> Preview:
     if not skip_bad_rows:
         return _preview(store, paths, input_format, mapping, strict, None)
+    def previewed(reading: Reading, problems: list, validator: Validator) -> Preview:
+        preview = _previewed(reading, problems, strict, validator)
+        if preview.problems:
+            raise LoadError(preview.problems)
+        return preview
     with _spooled(paths) as (files, names):
         try:
-            reasons = _set_aside(store, files, input_format, mapping, strict)
+            preview, _, reasons = _setting_aside(store, files, input_format, mapping,
+                                                 previewed)
         except LoadError as exc:
             return Preview({}, _renamed(exc.problems, names))
-        preview = _preview(store, files, input_format, mapping, strict, Sieve(set(reasons)))
     preview.warnings = _renamed(preview.warnings, names)
     preview.set_aside = _renamed([p for found in reasons.values() for p in found], names)
     preview.rows_set_aside = len(reasons)
@@ -513,10 +519,15 @@ def _preview(store: Store, paths: list, input_format: str, mapping, strict: bool
         reading = read_paths(paths, input_format, mapping, sieve)
     except LoadError as exc:  # a broken mapping file
         return Preview({}, exc.problems)
+    return _previewed(reading, [], strict, Validator(store))
+
+
+def _previewed(reading: Reading, problems: list, strict: bool,
+               validator: Validator) -> Preview:
+    """What ``reading`` would load (``problems``: those of a stream's files)."""
     valid: dict[str, int] = {}
     read = {MODEL.kinds[k].label: 0 for k in MODEL.node_kinds}
     read["parties"] = 0
-    validator = Validator(store)
     with paused_gc():  # in chunks, as a load: a dry run of a big file fits in memory too
         for chunk, last in _chunks(reading.records, CHUNK):
             for rec in chunk:
@@ -524,7 +535,8 @@ def _preview(store: Store, paths: list, input_format: str, mapping, strict: bool
                 read[key] = read.get(key, 0) + 1
             for key, n in validator.feed(chunk, last).counts().items():
                 valid[key] = valid.get(key, 0) + n
-    problems = _problems(reading, validator.problems, strict)
+    problems = [p.as_error() for p in problems] if strict else problems
+    problems = problems + _problems(reading, validator.problems, strict)
     errors, warnings = errors_of(problems), warnings_of(problems)
     read = {k: v for k, v in read.items() if v}
     if errors:

@@ -114,6 +114,32 @@ def test_rows_that_depend_on_a_rejected_row_are_set_aside_too(any_store, data_di
     assert (again.created, again.updated, again.set_aside) == (0, 0, 6)
 
 
+def test_the_pass_that_finds_no_error_is_the_load(any_store, seed_dir, data_dir, tmp_path,
+                                                  monkeypatch):
+    """Filings need three passes (the broken rows, then the rows that depended on them,
+    then none): the input is read three times, not once more for the load, and what
+    the passes that failed had begun to write (in chunks of two records) is gone."""
+    import dealgraph.loaders as loaders
+    reads, real = [], loaders._stream_paths
+
+    def counted(paths, input_format, mapping, problems, sieve=None):
+        reads.append(len(sieve.skip))
+        return real(paths, input_format, mapping, problems, sieve)
+    monkeypatch.setattr(loaders, "_stream_paths", counted)
+    monkeypatch.setattr(loaders, "_load_columnar", lambda *a, **k: None)
+    load_paths(any_store, [seed_dir])
+    before = any_store.subgraph(None)
+    reads.clear()
+    monkeypatch.setattr(loaders, "CHUNK", 2)
+    summary = load_paths(any_store, [data_dir / "rows" / "filings"], skip_bad_rows=True,
+                         rejects=tmp_path / "r.csv")
+    assert reads == [0, 3, 6] and summary.set_aside == 6
+    after = any_store.subgraph(None)
+    assert sorted(set(after.nodes) - set(before.nodes)) == \
+        sorted(["d-ancient", "d-future", "d-loan", "kestrel", "osprey", "fin-ministry", "src-reg"])
+    assert not [n for n in before.nodes if n not in after.nodes]
+
+
 def test_strict_with_skip_sets_aside_rows_with_warnings(embedded_store, data_dir, tmp_path):
     summary = load_paths(embedded_store, [data_dir / "rows" / "filings"], skip_bad_rows=True,
                          strict=True, rejects=tmp_path / "r.csv")
