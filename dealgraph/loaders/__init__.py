@@ -292,7 +292,7 @@ def default_rejects_path(paths: list) -> Path:
 REJECT_COLUMNS = ("file", "line", "field", "reason", "row")
 
 
-def _setting_aside(store: Store, paths: list, input_format: str, mapping, run
+def _setting_aside(store: Store, paths: list, input_format: str, mapping, run, first=None
                    ) -> tuple[object, Sieve, dict[tuple[str, int], list[Problem]]]:
     """Pass after pass over ``paths``, each leaving out the rows set aside so far:
     ``run(reading, problems, validator)`` either gives what the pass is for (the load
@@ -300,10 +300,19 @@ def _setting_aside(store: Store, paths: list, input_format: str, mapping, run
     and in the next pass the rows that depended on them. Returns what the first pass
     without errors gave, its sieve (the texts of the rows set aside) and the rows set
     aside, each with its problems. Raises LoadError for a problem that no row can be
-    blamed for."""
+    blamed for.
+
+    ``first(sieve)``, if given, is tried at the start of each pass: what it gives (not
+    None) ends the passes as a pass without errors would (the columnar load, which
+    gives None unless it can vouch for every row the pass would read)."""
     reasons: dict[tuple[str, int], list[Problem]] = {}
     gone: set[str] = set()  # ids of records found invalid: what refers to them is set aside
     while True:
+        if first is not None:
+            sieve = Sieve(set(reasons))
+            done = first(sieve)
+            if done is not None:
+                return done, sieve, reasons
         sieve = Sieve(set(reasons))
         problems: list[Problem] = []
         reading = _stream_paths(paths, input_format, mapping, problems, sieve)
@@ -356,21 +365,20 @@ def _load_skipping(store: Store, paths: list, input_format: str, mapping, strict
         raise ParameterError(f"--rejects {target}: must be a new file, not an input "
                              "or a directory")
     with _spooled(paths) as (files, names):
-        sieve = Sieve()
-        # a clean dataset has no row to set aside: the columnar path loads it if it can
-        summary = _load_columnar(store, files, input_format, mapping, sieve, model_extension,
-                                 strict)
-        reasons: dict = {}
-        if summary is None:
-            # the pass that finds no error is the load: its transaction commits
-            def load(reading: Reading, problems: list, validator: Validator) -> ApplySummary:
-                return load_reading(store, reading, problems, strict=strict,
-                                    model_extension=model_extension, validator=validator)
-            try:
-                summary, sieve, reasons = _setting_aside(store, files, input_format,
-                                                         mapping, load)
-            except LoadError as exc:
-                raise LoadError(_renamed(exc.problems, names)) from None
+        # each pass is tried column-wise first (it loads what remains if it can vouch
+        # for all of it), then row by row; the pass that finds no error is the load
+        def columnar(sieve: Sieve) -> ApplySummary | None:
+            return _load_columnar(store, files, input_format, mapping, sieve,
+                                  model_extension, strict)
+
+        def load(reading: Reading, problems: list, validator: Validator) -> ApplySummary:
+            return load_reading(store, reading, problems, strict=strict,
+                                model_extension=model_extension, validator=validator)
+        try:
+            summary, sieve, reasons = _setting_aside(store, files, input_format, mapping,
+                                                     load, columnar)
+        except LoadError as exc:
+            raise LoadError(_renamed(exc.problems, names)) from None
     summary.warnings = _renamed(summary.warnings, names)
     summary.set_aside, summary.rows_loaded = len(reasons), sieve.rows
     summary.rejects = str(target)

@@ -72,7 +72,7 @@ def load_columnar(store: Store, paths: list, sieve: Sieve | None = None,
     """Load the native CSV dataset ``paths`` into ``store`` column-wise, in one atomic
     write, as ``load_paths`` would; None (nothing written) if the load is not one this
     path can prove clean — the caller then runs the row-by-row load."""
-    if getattr(store, "backend", None) != "embedded" or (sieve is not None and sieve.skip):
+    if getattr(store, "backend", None) != "embedded":
         return None
     found: list = []
     files = list(data_files(paths, found, DATA_SUFFIXES, ".csv, .json or .yaml",
@@ -91,7 +91,7 @@ def load_columnar(store: Store, paths: list, sieve: Sieve | None = None,
             checks = _LoadChecks(store, load.planner.empty)
             rows = 0
             for path, kind in zip(files, kinds):
-                table = _read_table(Path(path), kind)
+                table = _read_table(Path(path), kind, sieve)
                 rows += table.num_rows
                 for start in range(0, max(table.num_rows, 1), CHUNK):
                     part = table.slice(start, CHUNK)
@@ -117,10 +117,11 @@ def counted(sieve: Sieve | None, files: list, rows: int) -> None:
         sieve.rows += rows
 
 
-def _read_table(path: Path, kind: Kind) -> pa.Table:
-    """The file's cells as text columns named for the model's fields; _Unsure unless it
-    is plain CSV (``plain_csv``) with a known header."""
-    header, table = plain_csv(path)
+def _read_table(path: Path, kind: Kind, sieve: Sieve | None) -> pa.Table:
+    """The file's cells as text columns named for the model's fields, less the rows
+    ``sieve`` sets aside; _Unsure unless it is plain CSV (``plain_csv``) with a known
+    header."""
+    header, table, _ = plain_csv(path, sieve=sieve)
     columns = [c.strip().lower() for c in header]
     if any(c not in kind.fields for c in columns) or len(set(columns)) != len(columns) \
             or any(r not in columns for r in kind.required):
@@ -128,11 +129,18 @@ def _read_table(path: Path, kind: Kind) -> pa.Table:
     return table.rename_columns(columns)
 
 
-def plain_csv(path: Path, delimiter: str = ",") -> tuple[list[str], pa.Table]:
-    """The header and the text columns of a CSV file (named by position); _Unsure unless
+def plain_csv(path: Path, delimiter: str = ",", sieve: Sieve | None = None
+              ) -> tuple[list[str], pa.Table, list[int] | None]:
+    """The header and the text columns of a CSV file (named by position), and the line
+    of each row if ``sieve`` left some out (None: row i is line i + 2); _Unsure unless
     the file is plain: one row per line, no blank lines, lone CRs or NULs, quoted cells
     (if any, and only with a comma delimiter) whole on their line, every row as wide as
-    the header, no cell longer than the row-by-row reader takes."""
+    the header, no cell longer than the row-by-row reader takes.
+
+    The rows ``sieve`` sets aside (each one line: the row-by-row reader sets aside a
+    broken row as its first line alone and reads the next lines as rows) are taken out
+    first, their text kept in the sieve as that reader keeps it; what remains must be
+    plain."""
     try:
         data = read_text_bytes(path)
     except OSError:
@@ -141,9 +149,15 @@ def plain_csv(path: Path, delimiter: str = ",") -> tuple[list[str], pa.Table]:
         data = data[len(codecs.BOM_UTF8):]
     if not data.endswith(b"\n"):
         data += b"\n"
+    if data.count(b"\r") != data.count(b"\r\n"):
+        raise _Unsure  # lone CRs end lines for the row-by-row reader, not here
+    lines = None
+    left_out = sieve.lines_of(str(path)) if sieve is not None else frozenset()
+    if left_out:
+        data, lines = _leaving_out(data, left_out, sieve, str(path))
     if data.startswith((b"\n", b"\r")) or b"\x00" in data or b"\n\n" in data \
-            or b"\n\r\n" in data or data.count(b"\r") != data.count(b"\r\n"):
-        raise _Unsure  # blank lines, lone CRs, NULs: the row-by-row reader's business
+            or b"\n\r\n" in data:
+        raise _Unsure  # blank lines, NULs: the row-by-row reader's business
     quoted = b'"' in data
     if quoted and (delimiter != "," or not _quotes_whole(data)):
         raise _Unsure  # a quoted cell over several lines, or quotes csv reads its own way
@@ -170,7 +184,33 @@ def plain_csv(path: Path, delimiter: str = ",") -> tuple[list[str], pa.Table]:
     longest = max((pc.max(pc.binary_length(table[c])).as_py() or 0 for c in names), default=0)
     if longest >= min(CSV_FIELD_LIMIT, MAX_TEXT):
         raise _Unsure
-    return header, table  # in pyarrow's blocks: a batch's slice is combined column by column
+    # in pyarrow's blocks: a batch's slice is combined column by column
+    return header, table, lines
+
+
+def _leaving_out(data: bytes, left_out: frozenset, sieve: Sieve, file: str
+                 ) -> tuple[bytes, list[int]]:
+    """``data`` without the lines ``left_out``, each kept in ``sieve.texts`` without its
+    line end; and the line of every row that stays. The header (line 1) stays."""
+    if 1 in left_out:
+        raise _Unsure
+    pieces, copied, start, line, last = [], 0, 0, 1, max(left_out)
+    while line <= last:
+        end = data.find(b"\n", start)
+        if end < 0:
+            raise _Unsure  # a line the file does not have
+        if line in left_out:
+            pieces.append(data[copied:start])
+            try:
+                text = data[start:end].decode("utf-8")
+            except UnicodeDecodeError:
+                raise _Unsure from None
+            sieve.texts[(file, line)] = text[:-1] if text.endswith("\r") else text
+            copied = end + 1
+        start, line = end + 1, line + 1
+    pieces.append(data[copied:])
+    return b"".join(pieces), [n for n in range(2, data.count(b"\n") + 1)
+                              if n not in left_out]
 
 
 def _quotes_whole(data: bytes, piece: int = 1 << 20) -> bool:

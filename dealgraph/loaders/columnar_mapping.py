@@ -64,7 +64,7 @@ def load_mapped_columnar(store: Store, paths: list, mapping, sieve: Sieve | None
     Rows that disagree about an entity (``Conflicts``) are merged as the row mapper
     merges them, in the same order, so their warnings are the summary's warnings;
     ``strict`` (where they are errors) leaves such a load to the row-by-row path."""
-    if getattr(store, "backend", None) != "embedded" or (sieve is not None and sieve.skip):
+    if getattr(store, "backend", None) != "embedded":
         return None
     try:
         m = mapping if isinstance(mapping, Mapping) else read_mapping(mapping)
@@ -82,7 +82,8 @@ def load_mapped_columnar(store: Store, paths: list, mapping, sieve: Sieve | None
             rows = _MappedRows(m, strict)
             checks = _LoadChecks(store, load.planner.empty)
             for path in files:
-                for batch in rows.read(Path(path), csv_delimiter(m, Path(path)), checks):
+                for batch in rows.read(Path(path), csv_delimiter(m, Path(path)), checks,
+                                       sieve):
                     load.write(batch)  # the sources first met in a slice of rows
                     del batch
                 progress.advance(rows.last_rows)
@@ -219,10 +220,10 @@ class _MappedRows:
         return value
 
     # -- reading -------------------------------------------------------------
-    def read(self, path: Path, delimiter: str, checks: _LoadChecks):
-        """Read one file a slice of rows at a time; yields the batches of the sources
-        each slice names first."""
-        header, table = plain_csv(path, delimiter)
+    def read(self, path: Path, delimiter: str, checks: _LoadChecks, sieve: Sieve | None):
+        """Read one file (less the rows ``sieve`` sets aside) a slice of rows at a time;
+        yields the batches of the sources each slice names first."""
+        header, table, lines = plain_csv(path, delimiter, sieve)
         bound = _bind_header(self.mapper, str(path), header)
         if bound is None:
             raise _Unsure
@@ -230,16 +231,18 @@ class _MappedRows:
             raise _Unsure  # "has no data rows": the row path's problem
         for start in range(0, table.num_rows, CHUNK):
             part = table.slice(start, CHUNK)
-            self._rows(str(path), start + 2, {col: part.column(i).combine_chunks()
-                                              for col, i in bound}, part.num_rows)
+            self._rows(str(path), range(start + 2, start + 2 + part.num_rows)
+                       if lines is None else lines[start:start + part.num_rows],
+                       {col: part.column(i).combine_chunks() for col, i in bound},
+                       part.num_rows)
             new, self.new_sources = self.new_sources, []
             yield from self._nodes(checks, _kind("Source"), new)
             del new
         self.rows += table.num_rows
         self.last_rows = table.num_rows
 
-    def _rows(self, file: str, first_line: int, cells: dict, n: int) -> None:
-        """The rows of one slice of a file (``n`` rows from ``first_line``), their cells by
+    def _rows(self, file: str, lines, cells: dict, n: int) -> None:
+        """The rows of one slice of a file (``n`` rows, at ``lines``), their cells by
         column: each spec's values worked out, then the rows assembled in order."""
         m, mapper = self.m, self.mapper
         columns: list = []  # every spec's values, each an iterable over the rows
@@ -274,7 +277,7 @@ class _MappedRows:
         if mapper.problems or self._conflicts_refused():
             raise _Unsure
         row = self._row
-        for line, values in enumerate(zip(*columns), first_line):
+        for line, values in zip(lines, zip(*columns)):
             row(file, line, values, ents, sources, deal, order, parties, deal_id)
         if mapper.problems or self._conflicts_refused():
             raise _Unsure
