@@ -84,6 +84,26 @@ def both_paths(tmp_path, paths, monkeypatch, first=None, **options) -> list:
     return out
 
 
+def skipping_both_paths(tmp_path, paths, monkeypatch, module, name: str, **options):
+    """(summary, ``loaded_state``, rejects text) of a load with ``skip_bad_rows`` by the
+    columnar path and by the row-by-row path, each into its own store; and, for the
+    columnar one, whether the columnar loader ``module.name`` took each pass."""
+    results, taken = [], None
+    for columnar in (True, False):
+        rejects = tmp_path / f"{columnar}.rejects.csv"
+        store = EmbeddedStore(tmp_path / f"{columnar}.db")
+        with monkeypatch.context() as m:
+            watched = watch_loader(m, module, name)
+            summary = load_by_path(store, paths, columnar, monkeypatch, skip_bad_rows=True,
+                                   rejects=rejects, **options)
+        summary.rejects = None
+        results.append((summary, loaded_state(store), rejects.read_text(encoding="utf-8")))
+        store.close()
+        if columnar:
+            taken = watched
+    return results, taken
+
+
 def watch_loader(m, module, name: str) -> list:
     """Wrap the columnar loader ``module.name`` for the monkeypatch context ``m``; the
     list returned gets, for each call, whether it loaded (True) or refused (False)."""

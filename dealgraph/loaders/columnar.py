@@ -40,7 +40,8 @@ from ..graph.values import MAX_TEXT, ValueProblem, parse_value
 from ..report import task
 from .native import DATA_SUFFIXES, _file_order
 from .reading import data_files
-from .rows import CSV_FIELD_LIMIT, Sieve, base_stem, base_suffix, read_text_bytes
+from .rows import (CSV_FIELD_LIMIT, Sieve, _strip_end, base_stem, base_suffix,
+                   read_text_bytes)
 from .validate import _rules_for
 
 __all__ = ["load_columnar"]
@@ -202,10 +203,9 @@ def _leaving_out(data: bytes, left_out: frozenset, sieve: Sieve, file: str
         if line in left_out:
             pieces.append(data[copied:start])
             try:
-                text = data[start:end].decode("utf-8")
+                sieve.texts[(file, line)] = _strip_end(data[start:end + 1].decode("utf-8"))
             except UnicodeDecodeError:
                 raise _Unsure from None
-            sieve.texts[(file, line)] = text[:-1] if text.endswith("\r") else text
             copied = end + 1
         start, line = end + 1, line + 1
     pieces.append(data[copied:])

@@ -19,7 +19,7 @@ from dealgraph.synth import generate, write_csv_dataset
 from ..conftest import both_paths as _both
 from ..conftest import load_by_path as _load
 from ..conftest import loaded_state as _state
-from ..conftest import watch_loader
+from ..conftest import skipping_both_paths
 
 DATA = Path(__file__).parent.parent / "data"
 NATIVE_FIXTURES = ["small", "payments", "small.json", "small.yaml"]
@@ -195,18 +195,9 @@ def test_skipping_bad_rows_gives_the_same_rejects(tmp_path, monkeypatch, case):
     remain and loads the rest once they are set aside."""
     import dealgraph.loaders.columnar as columnar_module
     data = _broken(tmp_path, BROKEN[case])
-    results = []
-    for columnar in (True, False):
-        rejects = tmp_path / f"{columnar}.rejects.csv"
-        store = EmbeddedStore(tmp_path / f"{columnar}.db")
-        with monkeypatch.context() as m:
-            taken = watch_loader(m, columnar_module, "load_columnar")
-            summary = _load(store, [data], columnar, monkeypatch, skip_bad_rows=True,
-                            rejects=rejects)
-        summary.rejects = None
-        results.append((summary, _state(store), rejects.read_text(encoding="utf-8")))
-        if columnar:
-            assert taken == SKIP_PASSES[case]
+    results, taken = skipping_both_paths(tmp_path, [data], monkeypatch, columnar_module,
+                                         "load_columnar")
+    assert taken == SKIP_PASSES[case]
     assert results[0] == results[1]
 
 

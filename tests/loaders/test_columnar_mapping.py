@@ -14,7 +14,7 @@ import pytest
 from dealgraph.graph.embedded import EmbeddedStore
 from dealgraph.loaders.columnar_mapping import load_mapped_columnar
 
-from ..conftest import both_paths, load_by_path, watch_loader
+from ..conftest import both_paths, load_by_path, skipping_both_paths, watch_loader
 from ..conftest import loaded_state as _state
 
 MAPPING_DIR = Path(__file__).parent.parent / "data" / "mapping"
@@ -168,18 +168,9 @@ def test_skipping_bad_rows_gives_the_same_rejects(tmp_path, monkeypatch, data_di
         data, mapping = data_dir / "rows" / "acquisitions.csv", data_dir / "rows" / "acquisitions.yaml"
     else:
         data, mapping = _acquisitions(tmp_path / "acq.csv", 300, change=BROKEN[case]), ACQ_MAPPING
-    results = []
-    for columnar in (True, False):
-        rejects = tmp_path / f"{columnar}.rejects.csv"
-        store = EmbeddedStore(tmp_path / f"{columnar}.db")
-        with monkeypatch.context() as m:
-            taken = watch_loader(m, columnar_mapping, "load_mapped_columnar")
-            summary = _load(store, [data], mapping, columnar, monkeypatch,
-                            skip_bad_rows=True, rejects=rejects)
-        summary.rejects = None
-        results.append((summary, _state(store), rejects.read_text(encoding="utf-8")))
-        if columnar:
-            assert taken == [False, True]
+    results, taken = skipping_both_paths(tmp_path, [data], monkeypatch, columnar_mapping,
+                                         "load_mapped_columnar", mapping=mapping)
+    assert taken == [False, True]
     assert results[0] == results[1]
     assert results[0][0].set_aside >= 1
 
